@@ -1,0 +1,1 @@
+"""招商通 (zhaoshang): investment-attraction CRM."""

@@ -1,0 +1,43 @@
+"""Follow-up shapes shared by the pages and the API."""
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+
+class ActivityKind(StrEnum):
+    visit_out = "visit_out"  # 外出拜访 (走出去)
+    visit_in = "visit_in"  # 来访考察 (请进来)
+    call = "call"
+    meeting = "meeting"
+    signing_ceremony = "signing_ceremony"
+    other = "other"
+
+
+class ActivityCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: ActivityKind
+    happened_at: AwareDatetime
+    summary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                              max_length=5000)]
+    next_step: Annotated[str, StringConstraints(strip_whitespace=True,
+                                                max_length=2000)] | None = None
+    next_due_on: date | None = None
+    participant_ids: list[int] = Field(default_factory=list, max_length=50)
+    other_participants: Annotated[str, StringConstraints(strip_whitespace=True,
+                                                         max_length=500)] | None = None
+
+
+class ActivityRead(BaseModel):
+    id: int
+    project_id: int
+    kind: ActivityKind
+    happened_at: datetime
+    summary: str
+    next_step: str | None
+    next_due_on: date | None
+    participant_ids: list[int]
+    other_participants: str | None
+    created_at: datetime

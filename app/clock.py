@@ -1,0 +1,14 @@
+"""Time: stored in UTC, business dates in the bureau's time zone."""
+
+from datetime import date, datetime
+
+from app.config import get_settings
+from app.db import utcnow
+
+
+def local_date(moment: datetime | None = None) -> date:
+    return (moment or utcnow()).astimezone(get_settings().tz).date()
+
+
+def local_datetime(moment: datetime) -> datetime:
+    return moment.astimezone(get_settings().tz)

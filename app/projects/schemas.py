@@ -1,0 +1,161 @@
+"""Project shapes shared by the pages and the API: Create / Update / moves / Read."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from app.investors.schemas import InvestorIn
+from app.projects.stages import KeyLevel, Stage, Status, TeamRole, TerminationReason
+
+Amount = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+PositiveAmount = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
+Quantity = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
+ProjectName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+DocumentNo = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class ProjectFields(BaseModel):
+    """Editable fields; lookups are referred to by code."""
+
+    model_config = ConfigDict(extra="forbid")
+    description: Text | None = None
+    category: Code
+    chain: Code
+    chain_link: Code | None = None
+    region: Code
+    method: Code
+    county: Code
+    zone: Code | None = None
+    key_level: KeyLevel | None = None
+    total_investment: Amount
+    fixed_asset_investment: Amount | None = None
+    expected_jobs: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
+    expected_annual_output: Amount | None = None
+    expected_annual_tax: Amount | None = None
+    land_mu: Quantity | None = None
+    energy_tce: Quantity | None = None
+    planned_groundbreaking_on: date | None = None
+    is_confidential: bool = False
+    code_name: ShortText | None = None
+    plan: Text | None = None
+
+
+class ProjectCreate(ProjectFields):
+    name: ProjectName
+    investor: InvestorIn
+    leader_id: int | None = None
+    # Another project of the same investor (second phase, capital increase): its id.
+    same_investor_as: int | None = None
+
+
+class ProjectUpdate(BaseModel):
+    """A partial update: only the fields sent change. Not the stage, not the leader."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: ProjectName | None = None
+    description: Text | None = None
+    category: Code | None = None
+    chain: Code | None = None
+    chain_link: Code | None = None
+    region: Code | None = None
+    method: Code | None = None
+    county: Code | None = None
+    zone: Code | None = None
+    key_level: KeyLevel | None = None
+    total_investment: Amount | None = None
+    fixed_asset_investment: Amount | None = None
+    expected_jobs: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
+    expected_annual_output: Amount | None = None
+    expected_annual_tax: Amount | None = None
+    land_mu: Quantity | None = None
+    energy_tce: Quantity | None = None
+    planned_groundbreaking_on: date | None = None
+    is_confidential: bool | None = None
+    code_name: ShortText | None = None
+    plan: Text | None = None
+
+
+class Evidence(BaseModel):
+    """What a move proves; which fields are required depends on the stages passed."""
+
+    model_config = ConfigDict(extra="forbid")
+    agreement_no: DocumentNo | None = None
+    agreed_amount: PositiveAmount | None = None
+    contract_no: DocumentNo | None = None
+    contract_on: date | None = None
+    contract_amount: PositiveAmount | None = None
+    started_on: date | None = None
+    production_on: date | None = None
+    achieved_on: date | None = None
+
+
+class TransitionIn(Evidence):
+    to_stage: Stage
+    happened_on: date | None = None
+    note: Text | None = None
+
+
+class MoveBackIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    to_stage: Stage
+    happened_on: date | None = None
+    reason: Reason
+
+
+class PauseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Reason
+    happened_on: date | None = None
+
+
+class ResumeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Text | None = None
+    happened_on: date | None = None
+
+
+class TerminateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason_code: TerminationReason
+    lost_to_city: ShortText | None = None
+    reason: Text | None = None
+    happened_on: date | None = None
+
+
+class LeaderAssignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    leader_id: int
+    reason: Text | None = None
+
+
+class TeamMemberIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    user_id: int
+    role: TeamRole
+
+
+class LeaderRef(BaseModel):
+    id: int
+    name: str
+
+
+class ProjectRead(BaseModel):
+    id: int
+    code: str
+    name: str
+    stage: Stage
+    status: Status
+    total_investment: Decimal
+    county: str
+    chain: str
+    region: str
+    leader: LeaderRef | None
+    version: int
+    created_at: datetime
+    updated_at: datetime

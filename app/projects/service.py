@@ -1,0 +1,532 @@
+"""Project rules, each in one function: creation and duplicates, edits, stage moves,
+pause / resume / terminate, the one responsible leader, the team.
+
+Services never commit (the caller's unit of work does) and take the acting user.
+Every change bumps `version`; a caller that read an older version is refused.
+"""
+
+from datetime import date, datetime
+from typing import Any
+
+from pypinyin import Style, lazy_pinyin
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session
+
+from app.accounts.models import User, UserRole
+from app.clock import local_date
+from app.db import utcnow
+from app.errors import Conflict, FieldProblem, NotFound, StaleVersion, ValidationFailed
+from app.i18n import _
+from app.investors.models import Investor
+from app.investors.service import clean_credit_code, find_matching_investors, resolve_investor
+from app.lookups.models import Category, Chain, ChainLink, County, Method, Region, Zone
+from app.projects.models import (
+    CodeSequence,
+    LeaderAssignment,
+    Project,
+    StageEvent,
+    StatusChange,
+    TeamMember,
+)
+from app.projects.schemas import (
+    LeaderAssignIn,
+    MoveBackIn,
+    PauseIn,
+    ProjectCreate,
+    ProjectUpdate,
+    ResumeIn,
+    TeamMemberIn,
+    TerminateIn,
+    TransitionIn,
+)
+from app.projects.stages import (
+    LEADER_REQUIRED_FROM,
+    REQUIRED_EVIDENCE,
+    STAGE_ORDER,
+    Stage,
+    Status,
+    TerminationReason,
+)
+
+# Schema field name -> (model column, lookup table); the API speaks codes by these names.
+LOOKUP_FIELDS: dict[str, tuple[str, Any]] = {
+    "category": ("category_code", Category),
+    "chain": ("chain_code", Chain),
+    "chain_link": ("chain_link_code", ChainLink),
+    "region": ("region_code", Region),
+    "method": ("method_code", Method),
+    "county": ("county_code", County),
+    "zone": ("zone_code", Zone),
+}
+LIVE_STATUSES = (Status.active.value, Status.paused.value)
+
+
+# --- reading -----------------------------------------------------------------------------
+
+def get_project(session: Session, project_id: int) -> Project:
+    project = session.get(Project, project_id)
+    if project is None or project.deleted_at is not None:
+        raise NotFound(_("Project {project_id} does not exist."), project_id=project_id)
+    return project
+
+
+def _load_for_write(session: Session, project_id: int, expected_version: int | None) -> Project:
+    # Row lock on PostgreSQL; on SQLite the write transaction began IMMEDIATE already.
+    project = session.scalar(
+        select(Project)
+        .where(Project.id == project_id, Project.deleted_at.is_(None))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if project is None:
+        raise NotFound(_("Project {project_id} does not exist."), project_id=project_id)
+    if expected_version is not None and expected_version != project.version:
+        raise StaleVersion(
+            _("Project {code} was changed by someone else (version {current}, you had "
+              "{expected}). Reload it and try again."),
+            code=project.code,
+            current=project.version,
+            expected=expected_version,
+        )
+    return project
+
+
+def _touch(project: Project, actor: User | None, now: datetime) -> None:
+    project.version += 1
+    project.updated_at = now
+    project.updated_by_id = actor.id if actor else None
+
+
+# --- validation helpers ------------------------------------------------------------------
+
+def _check_lookups(session: Session, values: dict[str, str | None]) -> None:
+    """Every code names an active row; the link belongs to the chain, the zone to the county."""
+    problems: list[FieldProblem] = []
+    unknown: set[str] = set()
+    for field, code in values.items():
+        if code is None:
+            continue
+        _column, table = LOOKUP_FIELDS[field]
+        row = session.get(table, code)
+        if row is None or not row.is_active:
+            unknown.add(field)
+            problems.append(FieldProblem(field, _("Unknown {field} code: {code}."),
+                                         {"field": field, "code": code}))
+        elif field == "chain_link" and "chain" not in unknown and row.chain_code != values["chain"]:
+            problems.append(FieldProblem(field, _("Chain link {code} does not belong to chain "
+                                                  "{chain}."),
+                                         {"code": code, "chain": values["chain"]}))
+        elif field == "zone" and "county" not in unknown and row.county_code != values["county"]:
+            problems.append(FieldProblem(field, _("Zone {code} is not in county {county}."),
+                                         {"code": code, "county": values["county"]}))
+    if problems:
+        raise ValidationFailed(problems[0].message, errors=problems, **problems[0].params)
+
+
+def _require_leader(session: Session, leader_id: int, field: str = "leader_id") -> User:
+    leader = session.get(User, leader_id)
+    is_leader = leader is not None and session.scalar(
+        select(func.count()).select_from(UserRole)
+        .where(UserRole.user_id == leader_id, UserRole.role == "leader")
+    )
+    if leader is None or not leader.is_active or not is_leader:
+        raise ValidationFailed(_("User {user_id} is not an active leader."), field=field,
+                               user_id=leader_id)
+    return leader
+
+
+def _check_business_date(happened_on: date, not_before: date | None, now: datetime,
+                         field: str = "happened_on") -> None:
+    if happened_on > local_date(now):
+        raise ValidationFailed(_("The date {day} is in the future."), field=field,
+                               day=happened_on.isoformat())
+    if not_before is not None and happened_on < not_before:
+        raise ValidationFailed(
+            _("The date {day} is before the project's last move ({last})."),
+            field=field, day=happened_on.isoformat(), last=not_before.isoformat(),
+        )
+
+
+def search_text_for(name: str, investor_name: str, code: str) -> str:
+    """Lower-case haystack: names, code, full pinyin and pinyin initials (nydc → 宁远电池)."""
+    parts = [name, investor_name, code]
+    for text in (name, investor_name):
+        parts.append("".join(lazy_pinyin(text)))
+        parts.append("".join(lazy_pinyin(text, style=Style.FIRST_LETTER)))
+    return " ".join(parts).lower()
+
+
+def next_project_code(session: Session, year: int, prefix: str) -> str:
+    """ZS-2026-0042: the year's counter is incremented in one SQL statement."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = (
+        insert(CodeSequence)
+        .values(year=year, last_value=1)
+        .on_conflict_do_update(
+            index_elements=["year"], set_={"last_value": CodeSequence.last_value + 1}
+        )
+        .returning(CodeSequence.last_value)
+    )
+    value = session.execute(stmt).scalar_one()
+    return f"{prefix}-{year}-{value:04d}"
+
+
+# --- creation and duplicates -------------------------------------------------------------
+
+def find_duplicate_projects(session: Session, *, investor_name: str,
+                            credit_code: str | None, live_only: bool = True) -> list[Project]:
+    """Projects of the same investor anywhere in the city; by default only live ones
+    (active or paused), which are the ones a new project must not silently duplicate."""
+    investors = find_matching_investors(session, credit_code=credit_code, name=investor_name)
+    if not investors:
+        return []
+    query = select(Project).where(Project.investor_id.in_([inv.id for inv in investors]),
+                                  Project.deleted_at.is_(None))
+    if live_only:
+        query = query.where(Project.status.in_(LIVE_STATUSES))
+    return list(session.scalars(query.order_by(Project.first_reported_at, Project.id)))
+
+
+def create_project(session: Session, data: ProjectCreate, *, actor: User | None,
+                   now: datetime | None = None, prefix: str = "ZS") -> Project:
+    now = now or utcnow()
+    _check_lookups(session, {f: getattr(data, f) for f in LOOKUP_FIELDS})
+    if data.leader_id is not None:
+        _require_leader(session, data.leader_id)
+    if data.is_confidential and not data.code_name:
+        raise ValidationFailed(_("A confidential project needs a code name."), field="code_name")
+
+    credit_code = clean_credit_code(data.investor.credit_code)
+    same_investor = find_duplicate_projects(session, investor_name=data.investor.name,
+                                            credit_code=credit_code, live_only=False)
+    duplicates = [p for p in same_investor if p.status in LIVE_STATUSES]
+    related_id = None
+    if data.same_investor_as is not None:
+        if data.same_investor_as not in {p.id for p in same_investor}:
+            raise ValidationFailed(
+                _("Project {project_id} is not a project of this investor."),
+                field="same_investor_as", project_id=data.same_investor_as,
+            )
+        related_id = data.same_investor_as
+    elif duplicates:
+        first = duplicates[0]
+        county = session.get(County, first.county_code)
+        raise Conflict(
+            _("This investor already has project {code} \u201c{name}\u201d in {county}, first "
+              "reported {reported}. If this is another project of the same investor (a second "
+              "phase or a capital increase), link it to that project."),
+            field="investor",
+            code=first.code,
+            name=first.name,
+            county=county.name if county else first.county_code,
+            reported=first.first_reported_at.isoformat(timespec="minutes"),
+            project_id=first.id,
+        )
+
+    investor = resolve_investor(session, data.investor)
+    code = next_project_code(session, local_date(now).year, prefix)
+    fields = data.model_dump(exclude={"investor", "leader_id", "same_investor_as",
+                                      *LOOKUP_FIELDS})
+    project = Project(
+        **fields,
+        **{column: getattr(data, field) for field, (column, _t) in LOOKUP_FIELDS.items()},
+        code=code,
+        investor_id=investor.id,
+        related_project_id=related_id,
+        stage=Stage.contact.value,
+        stage_entered_on=local_date(now),
+        status=Status.active.value,
+        first_reported_at=now,
+        first_report_county_code=data.county,
+        leader_id=data.leader_id,
+        search_text=search_text_for(data.name, investor.name, code),
+        created_by_id=actor.id if actor else None,
+        updated_by_id=actor.id if actor else None,
+        created_at=now,
+        updated_at=now,
+        version=1,
+    )
+    session.add(project)
+    session.flush()
+    # First contact is an event too, so funnels and time-in-stage read one table.
+    session.add(StageEvent(project_id=project.id, from_stage=None, to_stage=Stage.contact.value,
+                           happened_on=local_date(now), recorded_at=now,
+                           actor_id=actor.id if actor else None))
+    if data.leader_id is not None:
+        session.add(LeaderAssignment(project_id=project.id, leader_id=data.leader_id,
+                                     started_at=now, assigned_by_id=actor.id if actor else None,
+                                     reason=None))
+    session.flush()
+    return project
+
+
+# --- edits -------------------------------------------------------------------------------
+
+def update_project(session: Session, project_id: int, data: ProjectUpdate, *,
+                   expected_version: int | None, actor: User | None,
+                   now: datetime | None = None) -> Project:
+    now = now or utcnow()
+    project = _load_for_write(session, project_id, expected_version)
+    _refuse_if_terminated(project)
+    changes = data.model_dump(exclude_unset=True)
+    for field in ("name", "category", "chain", "region", "method", "county", "total_investment"):
+        if field in changes and changes[field] is None:
+            raise ValidationFailed(_("{field} cannot be empty."), field=field)
+    lookups = {
+        field: changes.get(field, getattr(project, column))
+        for field, (column, _t) in LOOKUP_FIELDS.items()
+    }
+    if any(field in changes for field in LOOKUP_FIELDS):
+        _check_lookups(session, lookups)
+    confidential = changes.get("is_confidential", project.is_confidential)
+    if confidential and not changes.get("code_name", project.code_name):
+        raise ValidationFailed(_("A confidential project needs a code name."), field="code_name")
+    for field, value in changes.items():
+        column = LOOKUP_FIELDS[field][0] if field in LOOKUP_FIELDS else field
+        setattr(project, column, value)
+    if "name" in changes:
+        investor = session.get(Investor, project.investor_id)
+        project.search_text = search_text_for(project.name, investor.name if investor else "",
+                                              project.code)
+    _touch(project, actor, now)
+    session.flush()
+    return project
+
+
+def soft_delete_project(session: Session, project_id: int, *, expected_version: int | None,
+                        actor: User | None, now: datetime | None = None) -> Project:
+    now = now or utcnow()
+    project = _load_for_write(session, project_id, expected_version)
+    project.deleted_at = now
+    _touch(project, actor, now)
+    session.flush()
+    return project
+
+
+def _refuse_if_terminated(project: Project) -> None:
+    if project.status == Status.terminated.value:
+        raise Conflict(_("Project {code} is terminated and can no longer be changed."),
+                       code=project.code)
+
+
+# --- stage moves -------------------------------------------------------------------------
+
+def advance_stage(session: Session, project_id: int, data: TransitionIn, *,
+                  expected_version: int | None, actor: User | None,
+                  now: datetime | None = None) -> list[StageEvent]:
+    """Move forward; passing several stages records one event per stage, each with its
+    evidence required."""
+    now = now or utcnow()
+    project = _load_for_write(session, project_id, expected_version)
+    if project.status != Status.active.value:
+        raise Conflict(
+            _("Project {code} is {status}; resume it before moving it forward."),
+            field="to_stage", code=project.code, status=project.status,
+        )
+    current = Stage(project.stage)
+    target = data.to_stage
+    if target.rank <= current.rank:
+        raise ValidationFailed(
+            _("The project is already at {current}; to go back, move it back with a reason."),
+            field="to_stage", current=current.value,
+        )
+    passed = STAGE_ORDER[current.rank:target.rank]
+    missing = [
+        FieldProblem(field, _("Moving to {stage} needs {field}."),
+                     {"stage": stage.value, "field": field})
+        for stage in passed
+        for field in REQUIRED_EVIDENCE[stage]
+        if getattr(data, field) is None
+    ]
+    if missing:
+        raise ValidationFailed(missing[0].message, errors=missing, **missing[0].params)
+    if target.rank >= LEADER_REQUIRED_FROM.rank and project.leader_id is None:
+        raise ValidationFailed(
+            _("Assign the one responsible leader before moving the project to {stage}."),
+            field="leader_id", stage=target.value,
+        )
+    happened_on = data.happened_on or local_date(now)
+    _check_business_date(happened_on, project.stage_entered_on, now)
+    for field in ("contract_on", "started_on", "production_on", "achieved_on"):
+        value = getattr(data, field)
+        if value is not None:
+            _check_business_date(value, None, now, field=field)
+
+    events = []
+    from_stage: Stage = current
+    for stage in passed:
+        evidence = {field: getattr(data, field) for field in REQUIRED_EVIDENCE[stage]}
+        if stage == Stage.contract and data.contract_on is None:
+            evidence["contract_on"] = happened_on
+        event = StageEvent(project_id=project.id, from_stage=from_stage.value,
+                           to_stage=stage.value, happened_on=happened_on, recorded_at=now,
+                           actor_id=actor.id if actor else None, note=data.note, **evidence)
+        session.add(event)
+        events.append(event)
+        from_stage = stage
+    if data.agreed_amount is not None:
+        project.agreed_amount = data.agreed_amount
+    if data.contract_amount is not None:
+        project.contract_amount = data.contract_amount
+    project.stage = target.value
+    project.stage_entered_on = happened_on
+    _touch(project, actor, now)
+    session.flush()
+    return events
+
+
+def move_back(session: Session, project_id: int, data: MoveBackIn, *,
+              expected_version: int | None, actor: User | None,
+              now: datetime | None = None) -> StageEvent:
+    now = now or utcnow()
+    project = _load_for_write(session, project_id, expected_version)
+    _refuse_if_terminated(project)
+    current = Stage(project.stage)
+    if data.to_stage.rank >= current.rank:
+        raise ValidationFailed(_("Moving back needs an earlier stage than {current}."),
+                               field="to_stage", current=current.value)
+    happened_on = data.happened_on or local_date(now)
+    _check_business_date(happened_on, project.stage_entered_on, now)
+    event = StageEvent(project_id=project.id, from_stage=current.value,
+                       to_stage=data.to_stage.value, is_backward=True, happened_on=happened_on,
+                       recorded_at=now, actor_id=actor.id if actor else None, note=data.reason)
+    session.add(event)
+    project.stage = data.to_stage.value
+    project.stage_entered_on = happened_on
+    _touch(project, actor, now)
+    session.flush()
+    return event
+
+
+# --- status ------------------------------------------------------------------------------
+
+def _change_status(session: Session, project: Project, to_status: Status, *, actor: User | None,
+                   now: datetime, happened_on: date | None, reason: str | None,
+                   reason_code: str | None = None, lost_to_city: str | None = None
+                   ) -> StatusChange:
+    day = happened_on or local_date(now)
+    _check_business_date(day, None, now)
+    change = StatusChange(project_id=project.id, stage=project.stage, from_status=project.status,
+                          to_status=to_status.value, reason_code=reason_code,
+                          lost_to_city=lost_to_city, reason=reason, happened_on=day,
+                          recorded_at=now, actor_id=actor.id if actor else None)
+    session.add(change)
+    project.status = to_status.value
+    project.status_reason = reason
+    _touch(project, actor, now)
+    session.flush()
+    return change
+
+
+def pause_project(session: Session, project_id: int, data: PauseIn, *,
+                  expected_version: int | None, actor: User | None,
+                  now: datetime | None = None) -> StatusChange:
+    now = now or utcnow()
+    project = _load_for_write(session, project_id, expected_version)
+    if project.status != Status.active.value:
+        raise Conflict(_("Only an active project can be paused; {code} is {status}."),
+                       code=project.code, status=project.status)
+    return _change_status(session, project, Status.paused, actor=actor, now=now,
+                          happened_on=data.happened_on, reason=data.reason)
+
+
+def resume_project(session: Session, project_id: int, data: ResumeIn, *,
+                   expected_version: int | None, actor: User | None,
+                   now: datetime | None = None) -> StatusChange:
+    now = now or utcnow()
+    project = _load_for_write(session, project_id, expected_version)
+    if project.status != Status.paused.value:
+        raise Conflict(_("Only a paused project can be resumed; {code} is {status}."),
+                       code=project.code, status=project.status)
+    return _change_status(session, project, Status.active, actor=actor, now=now,
+                          happened_on=data.happened_on, reason=data.reason)
+
+
+def terminate_project(session: Session, project_id: int, data: TerminateIn, *,
+                      expected_version: int | None, actor: User | None,
+                      now: datetime | None = None) -> StatusChange:
+    now = now or utcnow()
+    project = _load_for_write(session, project_id, expected_version)
+    _refuse_if_terminated(project)
+    if data.reason_code == TerminationReason.lost_to_other_city and not data.lost_to_city:
+        raise ValidationFailed(_("Name the city the project was lost to."),
+                               field="lost_to_city")
+    if data.reason_code == TerminationReason.other and not data.reason:
+        raise ValidationFailed(_("Describe the reason for terminating."), field="reason")
+    project.termination_reason = data.reason_code.value
+    project.lost_to_city = data.lost_to_city
+    return _change_status(session, project, Status.terminated, actor=actor, now=now,
+                          happened_on=data.happened_on, reason=data.reason,
+                          reason_code=data.reason_code.value, lost_to_city=data.lost_to_city)
+
+
+# --- one project, one leader -------------------------------------------------------------
+
+def assign_leader(session: Session, project_id: int, data: LeaderAssignIn, *,
+                  expected_version: int | None, actor: User | None,
+                  now: datetime | None = None) -> LeaderAssignment:
+    """Close the open assignment and open a new one; history is never rewritten."""
+    now = now or utcnow()
+    project = _load_for_write(session, project_id, expected_version)
+    _refuse_if_terminated(project)
+    _require_leader(session, data.leader_id)
+    if project.leader_id == data.leader_id:
+        raise ValidationFailed(_("This leader is already responsible for the project."),
+                               field="leader_id")
+    if project.leader_id is not None and not data.reason:
+        raise ValidationFailed(_("Give a reason for changing the responsible leader."),
+                               field="reason")
+    session.execute(
+        update(LeaderAssignment)
+        .where(LeaderAssignment.project_id == project.id, LeaderAssignment.ended_at.is_(None))
+        .values(ended_at=now)
+    )
+    assignment = LeaderAssignment(project_id=project.id, leader_id=data.leader_id,
+                                  started_at=now, assigned_by_id=actor.id if actor else None,
+                                  reason=data.reason)
+    session.add(assignment)
+    project.leader_id = data.leader_id
+    _touch(project, actor, now)
+    session.flush()
+    return assignment
+
+
+# --- team --------------------------------------------------------------------------------
+
+def add_team_member(session: Session, project_id: int, data: TeamMemberIn, *,
+                    actor: User | None, now: datetime | None = None) -> TeamMember:
+    now = now or utcnow()
+    project = _load_for_write(session, project_id, None)
+    _refuse_if_terminated(project)
+    user = session.get(User, data.user_id)
+    if user is None or not user.is_active:
+        raise ValidationFailed(_("User {user_id} does not exist."), field="user_id",
+                               user_id=data.user_id)
+    exists = session.scalar(select(TeamMember.id).where(
+        TeamMember.project_id == project.id, TeamMember.user_id == data.user_id))
+    if exists is not None:
+        raise Conflict(_("{name} is already on the team."), field="user_id",
+                       name=user.display_name)
+    member = TeamMember(project_id=project.id, user_id=data.user_id, role=data.role.value,
+                        added_at=now, added_by_id=actor.id if actor else None)
+    session.add(member)
+    session.flush()
+    return member
+
+
+# --- history -----------------------------------------------------------------------------
+
+def stage_history(session: Session, project_id: int) -> list[StageEvent]:
+    get_project(session, project_id)
+    return list(session.scalars(select(StageEvent).where(StageEvent.project_id == project_id)
+                                .order_by(StageEvent.recorded_at, StageEvent.id)))
+
+
+def leader_history(session: Session, project_id: int) -> list[LeaderAssignment]:
+    get_project(session, project_id)
+    return list(session.scalars(
+        select(LeaderAssignment).where(LeaderAssignment.project_id == project_id)
+        .order_by(LeaderAssignment.started_at, LeaderAssignment.id)))

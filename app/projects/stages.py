@@ -1,0 +1,76 @@
+"""The pipeline (项目全生命周期): seven stages in order, and what each move must prove."""
+
+from enum import StrEnum
+
+from app.i18n import _
+
+
+class Stage(StrEnum):
+    contact = "contact"
+    intent = "intent"
+    signed = "signed"
+    contract = "contract"
+    groundbreaking = "groundbreaking"
+    production = "production"
+    achieved = "achieved"
+
+    @property
+    def rank(self) -> int:
+        return STAGE_ORDER.index(self) + 1
+
+    @property
+    def label(self) -> str:
+        return STAGE_LABELS[self]
+
+
+STAGE_ORDER: tuple[Stage, ...] = tuple(Stage)
+
+STAGE_LABELS: dict[Stage, str] = {
+    Stage.contact: _("Contact"),
+    Stage.intent: _("Intent"),
+    Stage.signed: _("Signed"),
+    Stage.contract: _("Contract"),
+    Stage.groundbreaking: _("Groundbreaking"),
+    Stage.production: _("Production"),
+    Stage.achieved: _("Achieved"),
+}
+
+# Evidence fields that a move into the stage must carry.
+REQUIRED_EVIDENCE: dict[Stage, tuple[str, ...]] = {
+    Stage.contact: (),
+    Stage.intent: (),
+    Stage.signed: ("agreement_no", "agreed_amount"),
+    Stage.contract: ("contract_no", "contract_on", "contract_amount"),
+    Stage.groundbreaking: ("started_on",),
+    Stage.production: ("production_on",),
+    Stage.achieved: ("achieved_on",),
+}
+
+# Every stage from intent on needs the one responsible leader (一个项目、一名领导).
+LEADER_REQUIRED_FROM = Stage.intent
+
+
+class Status(StrEnum):
+    active = "active"
+    paused = "paused"
+    terminated = "terminated"
+
+
+class TerminationReason(StrEnum):
+    investor_withdrew = "investor_withdrew"
+    lost_to_other_city = "lost_to_other_city"
+    policy = "policy"
+    land = "land"
+    other = "other"
+
+
+class KeyLevel(StrEnum):
+    province = "province"
+    city = "city"
+
+
+class TeamRole(StrEnum):
+    head = "head"  # 组长
+    member = "member"  # 成员
+    service = "service"  # 服务专员
+    agent = "agent"  # 代办员

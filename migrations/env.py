@@ -1,0 +1,52 @@
+"""Alembic environment: the app's metadata and engine; a caller may pass a connection."""
+
+from logging.config import fileConfig
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import app.models  # noqa: F401  (registers every table)
+from app.config import get_settings
+from app.db import create_db_engine
+
+config = context.config
+if config.config_file_name is not None and config.attributes.get("configure_logger", True):
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+
+target_metadata = SQLModel.metadata
+
+
+def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+    # Our column types live in app.db; migrations import them from there.
+    module = type(obj).__module__
+    if type_ == "type" and module == "app.db":
+        autogen_context.imports.add("import app.db")  # type: ignore[attr-defined]
+        return f"app.db.{type(obj).__name__}()"
+    if type_ == "type" and module.startswith("sqlmodel"):
+        autogen_context.imports.add("import sqlmodel")  # type: ignore[attr-defined]
+        return f"sqlmodel.sql.sqltypes.{obj!r}"
+    return False
+
+
+def run_migrations(connection: object) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_item=render_item,
+        render_as_batch=True,  # SQLite alters tables by copying them
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+connection = config.attributes.get("connection")
+if connection is not None:
+    run_migrations(connection)
+else:
+    url = config.attributes.get("database_url") or get_settings().database_url
+    engine = create_db_engine(url)
+    with engine.connect() as conn:
+        run_migrations(conn)
+        conn.commit()
+    engine.dispose()

@@ -1,0 +1,132 @@
+"""Test database: migrated once per run with `alembic upgrade head`; each test rolls back.
+
+TEST_DATABASE_URL picks the database (default: a temporary SQLite file). For PostgreSQL a
+throw-away database is created beside the one named and dropped at the end.
+"""
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session
+
+from app.accounts.models import User
+from app.accounts.service import create_user
+from app.config import PROJECT_ROOT
+from app.db import create_db_engine
+from app.investors.schemas import InvestorIn
+from app.projects.schemas import ProjectCreate
+from app.projects.service import create_project
+
+TEST_PASSWORD = "Test-pass-2026"
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    cfg.attributes["database_url"] = url
+    cfg.attributes["configure_logger"] = False
+    return cfg
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base or base.startswith("sqlite"):
+        path: Path = tmp_path_factory.mktemp("db") / "test.db"
+        yield f"sqlite:///{path}"
+        return
+    name = f"zs_test_{uuid.uuid4().hex[:10]}"
+    admin = create_db_engine(base).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    command.upgrade(alembic_config(database_url), "head")
+    engine = create_db_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session inside an outer transaction that is rolled back after the test; the code
+    under test may commit (that only releases a savepoint)."""
+    connection = engine.connect()
+    transaction = connection.begin()
+    with Session(bind=connection, join_transaction_mode="create_savepoint",
+                 expire_on_commit=False) as session:
+        yield session
+    transaction.rollback()
+    connection.close()
+
+
+def count(session: Session, table: Any, *where: Any) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(table).where(*where)) or 0
+
+
+@pytest.fixture
+def staff(session: Session) -> User:
+    return create_user(session, username="wang.fang", display_name="王芳", password=TEST_PASSWORD,
+                       roles=["staff"], county_code="yaodu")
+
+
+@pytest.fixture
+def leader(session: Session) -> User:
+    return create_user(session, username="li.yunfeng", display_name="李云峰",
+                       password=TEST_PASSWORD, roles=["leader"], title="市长")
+
+
+@pytest.fixture
+def other_leader(session: Session) -> User:
+    return create_user(session, username="cui.yuanbin", display_name="崔元斌",
+                       password=TEST_PASSWORD, roles=["leader"], title="副市长")
+
+
+def project_input(**overrides: Any) -> ProjectCreate:
+    data: dict[str, Any] = {
+        "name": "年产10万吨针状焦项目",
+        "investor": InvestorIn(name="山西宏达碳素科技有限公司",
+                               credit_code="91140100MA0K9ABC10"),
+        "category": "industrial",
+        "chain": "carbon",
+        "chain_link": "carbon.pitch",
+        "region": "jjj",
+        "method": "by_chain",
+        "county": "yaodu",
+        "total_investment": Decimal("125000.50"),
+    }
+    data.update(overrides)
+    return ProjectCreate.model_validate(data)
+
+
+@pytest.fixture
+def make_project(session: Session, staff: User):
+    counter = iter(range(1, 10_000))
+
+    def make(**overrides: Any):
+        if "investor" not in overrides:
+            n = next(counter)
+            overrides["investor"] = InvestorIn(name=f"测试投资{n:04d}有限公司")
+        return create_project(session, project_input(**overrides), actor=staff)
+
+    return make
+
+
+FROZEN_NOW = datetime(2026, 6, 30, 2, 0, tzinfo=UTC)
