@@ -1,7 +1,7 @@
 """initial schema
 
 Revision ID: 82c1eb46467f
-Revises: 
+Revises:
 Create Date: 2026-11-23 13:12:26.964680
 
 """

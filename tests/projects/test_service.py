@@ -234,7 +234,8 @@ def test_moving_back_needs_a_reason_and_is_its_own_event(session, staff, leader,
                   expected_version=None, actor=staff)
     with pytest.raises(ValidationError):
         MoveBackIn(to_stage="intent", reason="  ")
-    event = move_back(session, project.id, MoveBackIn(to_stage="intent", reason="协议作废，重新谈判"),
+    event = move_back(session, project.id,
+                      MoveBackIn(to_stage="intent", reason="协议作废，重新谈判"),
                       expected_version=None, actor=staff)
     assert event.is_backward and (event.from_stage, event.to_stage) == ("signed", "intent")
     assert project.stage == "intent"
