@@ -31,10 +31,21 @@ def catalogue(locale: str) -> dict[str, str]:
 
 
 def translate(message: str, locale: str = DEFAULT_LOCALE, **params: Any) -> str:
-    text = catalogue(locale).get(message, message) if locale in SUPPORTED_LOCALES else message
+    """The message in `locale`; parameters that are msgids themselves (stage and field
+    labels) are translated too."""
+    messages = catalogue(locale) if locale in SUPPORTED_LOCALES else {}
+    text = messages.get(message, message)
     if params:
+        params = {k: messages.get(v, v) if isinstance(v, str) else v for k, v in params.items()}
         try:
             return text.format(**params)
         except (KeyError, IndexError, ValueError):
-            return message.format(**params)
+            return message.format_map(_Missing(params))
     return text
+
+
+class _Missing(dict):
+    """Leaves an unknown {placeholder} visible rather than failing the whole message."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"

@@ -19,7 +19,7 @@ from alembic.config import Config
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
-from app.accounts.models import User
+from app.accounts.permissions import Actor
 from app.accounts.service import create_user
 from app.config import PROJECT_ROOT
 from app.db import create_db_engine
@@ -81,22 +81,37 @@ def count(session: Session, table: Any, *where: Any) -> int:
     return session.scalar(sa.select(sa.func.count()).select_from(table).where(*where)) or 0
 
 
-@pytest.fixture
-def staff(session: Session) -> User:
-    return create_user(session, username="wang.fang", display_name="王芳", password=TEST_PASSWORD,
-                       roles=["staff"], county_code="yaodu")
+def make_actor(session: Session, username: str, name: str, roles: list[str],
+               county_code: str | None = None, title: str | None = None) -> Actor:
+    user = create_user(session, username=username, display_name=name, password=TEST_PASSWORD,
+                       roles=roles, county_code=county_code, title=title)
+    return Actor.of(user, set(roles))
 
 
 @pytest.fixture
-def leader(session: Session) -> User:
-    return create_user(session, username="li.yunfeng", display_name="李云峰",
-                       password=TEST_PASSWORD, roles=["leader"], title="市长")
+def staff(session: Session) -> Actor:
+    """City-level staff: may work on every county's projects."""
+    return make_actor(session, "wang.fang", "王芳", ["staff"])
 
 
 @pytest.fixture
-def other_leader(session: Session) -> User:
-    return create_user(session, username="cui.yuanbin", display_name="崔元斌",
-                       password=TEST_PASSWORD, roles=["leader"], title="副市长")
+def county_staff(session: Session) -> Actor:
+    return make_actor(session, "zhao.lei", "赵磊", ["staff"], county_code="houma")
+
+
+@pytest.fixture
+def leader(session: Session) -> Actor:
+    return make_actor(session, "li.yunfeng", "李云峰", ["leader"], title="市长")
+
+
+@pytest.fixture
+def other_leader(session: Session) -> Actor:
+    return make_actor(session, "cui.yuanbin", "崔元斌", ["leader"], title="副市长")
+
+
+@pytest.fixture
+def admin(session: Session) -> Actor:
+    return make_actor(session, "admin", "管理员", ["admin"])
 
 
 def project_input(**overrides: Any) -> ProjectCreate:
@@ -117,7 +132,7 @@ def project_input(**overrides: Any) -> ProjectCreate:
 
 
 @pytest.fixture
-def make_project(session: Session, staff: User):
+def make_project(session: Session, staff: Actor):
     counter = iter(range(1, 10_000))
 
     def make(**overrides: Any):

@@ -6,23 +6,21 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from app.accounts.models import User
+from app.accounts.permissions import Actor, Permission
 from app.activities.models import Activity, ActivityParticipant
 from app.activities.schemas import ActivityCreate
 from app.clock import local_date
 from app.db import utcnow
-from app.errors import Conflict, ValidationFailed
+from app.errors import ValidationFailed
 from app.i18n import _
-from app.projects.service import get_project
-from app.projects.stages import Status
+from app.projects.service import ensure_can_change, get_project
 
 
 def add_activity(session: Session, project_id: int, data: ActivityCreate, *,
-                 actor: User | None, now: datetime | None = None) -> Activity:
+                 actor: Actor, now: datetime | None = None) -> Activity:
     now = now or utcnow()
-    project = get_project(session, project_id)
-    if project.status == Status.terminated.value:
-        raise Conflict(_("Project {code} is terminated and can no longer be changed."),
-                       code=project.code)
+    project = get_project(session, project_id, actor)
+    ensure_can_change(actor, project, Permission.activity_create)
     if data.happened_at > now:
         raise ValidationFailed(_("The time {moment} is in the future."), field="happened_at",
                                moment=data.happened_at.isoformat(timespec="minutes"))
@@ -46,7 +44,7 @@ def add_activity(session: Session, project_id: int, data: ActivityCreate, *,
         next_step=data.next_step,
         next_due_on=data.next_due_on,
         other_participants=data.other_participants,
-        created_by_id=actor.id if actor else None,
+        created_by_id=actor.user_id,
         created_at=now,
     )
     session.add(activity)
@@ -62,9 +60,9 @@ def add_activity(session: Session, project_id: int, data: ActivityCreate, *,
     return activity
 
 
-def list_activities(session: Session, project_id: int, *, limit: int = 50,
+def list_activities(session: Session, project_id: int, actor: Actor, *, limit: int = 50,
                     before_id: int | None = None) -> list[Activity]:
-    get_project(session, project_id)
+    get_project(session, project_id, actor)
     query = select(Activity).where(Activity.project_id == project_id)
     if before_id is not None:
         query = query.where(Activity.id < before_id)

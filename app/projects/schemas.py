@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from app.i18n import _
 from app.investors.schemas import InvestorIn
 from app.projects.stages import KeyLevel, Stage, Status, TeamRole, TerminationReason
 
@@ -18,6 +19,31 @@ Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, m
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
 ProjectName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 DocumentNo = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+# Field labels for forms and for messages that name a field.
+FIELD_LABELS: dict[str, str] = {
+    "name": _("project name"),
+    "investor": _("investor"),
+    "description": _("description"),
+    "category": _("category"),
+    "chain": _("industry chain"),
+    "chain_link": _("chain link"),
+    "region": _("source region"),
+    "method": _("attraction method"),
+    "county": _("county"),
+    "zone": _("development zone"),
+    "key_level": _("key-project level"),
+    "total_investment": _("total investment"),
+    "fixed_asset_investment": _("fixed-asset investment"),
+    "expected_jobs": _("expected jobs"),
+    "expected_annual_output": _("expected annual output"),
+    "expected_annual_tax": _("expected annual tax"),
+    "land_mu": _("land (mu)"),
+    "energy_tce": _("energy (tce)"),
+    "planned_groundbreaking_on": _("planned groundbreaking date"),
+    "code_name": _("code name"),
+    "plan": _("plan"),
+}
 
 
 class ProjectFields(BaseModel):

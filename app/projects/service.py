@@ -8,6 +8,7 @@ Every change bumps `version`; a caller that read an older version is refused.
 from datetime import date, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from pypinyin import Style, lazy_pinyin
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -15,9 +16,17 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from app.accounts.models import User, UserRole
+from app.accounts.permissions import MATRIX, Actor, Permission, Role
 from app.clock import local_date
 from app.db import utcnow
-from app.errors import Conflict, FieldProblem, NotFound, StaleVersion, ValidationFailed
+from app.errors import (
+    Conflict,
+    FieldProblem,
+    NotFound,
+    PermissionDenied,
+    StaleVersion,
+    ValidationFailed,
+)
 from app.i18n import _
 from app.investors.models import Investor
 from app.investors.service import clean_credit_code, find_matching_investors, resolve_investor
@@ -31,6 +40,7 @@ from app.projects.models import (
     TeamMember,
 )
 from app.projects.schemas import (
+    FIELD_LABELS,
     LeaderAssignIn,
     MoveBackIn,
     PauseIn,
@@ -42,9 +52,11 @@ from app.projects.schemas import (
     TransitionIn,
 )
 from app.projects.stages import (
+    EVIDENCE_LABELS,
     LEADER_REQUIRED_FROM,
     REQUIRED_EVIDENCE,
     STAGE_ORDER,
+    STATUS_LABELS,
     Stage,
     Status,
     TerminationReason,
@@ -63,25 +75,59 @@ LOOKUP_FIELDS: dict[str, tuple[str, Any]] = {
 LIVE_STATUSES = (Status.active.value, Status.paused.value)
 
 
+# --- scope and permission --------------------------------------------------------------
+
+def visible(actor: Actor) -> Any:
+    """The where-clause of every project query: live rows in the actor's county (or all,
+    for the city). Lists, pages, exports, charts and the API all build on it."""
+    clause = Project.deleted_at.is_(None)
+    if actor.county_code is not None:
+        clause = sa.and_(clause, Project.county_code == actor.county_code)
+    return clause
+
+
+def ensure_can_change(actor: Actor, project: Project,
+                      permission: Permission = Permission.project_update) -> None:
+    """Object rules: a leader changes the projects they lead, staff (and agency clients)
+    those of their county (the city's staff: all); a terminated project only an admin."""
+    allowed = MATRIX[permission]
+    if actor.is_admin and Role.admin in allowed:
+        return
+    if project.status == Status.terminated.value:
+        raise Conflict(_("Project {code} is terminated and can no longer be changed."),
+                       code=project.code)
+    in_county = actor.county_code is None or actor.county_code == project.county_code
+    by_county = in_county and any(
+        role in allowed for role in actor.roles if role in (Role.staff, Role.client))
+    as_leader = (Role.leader in actor.roles and Role.leader in allowed
+                 and project.leader_id == actor.user_id)
+    if not (by_county or as_leader):
+        raise PermissionDenied(_("You may not change project {code}."), code=project.code,
+                               action=permission.value, object_id=project.id)
+
+
 # --- reading -----------------------------------------------------------------------------
 
-def get_project(session: Session, project_id: int) -> Project:
-    project = session.get(Project, project_id)
-    if project is None or project.deleted_at is not None:
+def get_project(session: Session, project_id: int, actor: Actor) -> Project:
+    """One project the actor may see; another county's project does not exist for them."""
+    project = session.scalar(select(Project).where(Project.id == project_id, visible(actor)))
+    if project is None:
         raise NotFound(_("Project {project_id} does not exist."), project_id=project_id)
     return project
 
 
-def _load_for_write(session: Session, project_id: int, expected_version: int | None) -> Project:
+def _load_for_write(session: Session, project_id: int, expected_version: int | None,
+                    actor: Actor, permission: Permission = Permission.project_update) -> Project:
     # Row lock on PostgreSQL; on SQLite the write transaction began IMMEDIATE already.
     project = session.scalar(
         select(Project)
-        .where(Project.id == project_id, Project.deleted_at.is_(None))
+        .where(Project.id == project_id, visible(actor))
         .with_for_update()
         .execution_options(populate_existing=True)
     )
     if project is None:
         raise NotFound(_("Project {project_id} does not exist."), project_id=project_id)
+    ensure_can_change(actor, project, permission)
     if expected_version is not None and expected_version != project.version:
         raise StaleVersion(
             _("Project {code} was changed by someone else (version {current}, you had "
@@ -93,10 +139,10 @@ def _load_for_write(session: Session, project_id: int, expected_version: int | N
     return project
 
 
-def _touch(project: Project, actor: User | None, now: datetime) -> None:
+def _touch(project: Project, actor: Actor, now: datetime) -> None:
     project.version += 1
     project.updated_at = now
-    project.updated_by_id = actor.id if actor else None
+    project.updated_by_id = actor.user_id
 
 
 # --- validation helpers ------------------------------------------------------------------
@@ -112,8 +158,8 @@ def _check_lookups(session: Session, values: dict[str, str | None]) -> None:
         row = session.get(table, code)
         if row is None or not row.is_active:
             unknown.add(field)
-            problems.append(FieldProblem(field, _("Unknown {field} code: {code}."),
-                                         {"field": field, "code": code}))
+            problems.append(FieldProblem(field, _("Unknown {label} code: {code}."),
+                                         {"label": FIELD_LABELS[field], "code": code}))
         elif field == "chain_link" and "chain" not in unknown and row.chain_code != values["chain"]:
             problems.append(FieldProblem(field, _("Chain link {code} does not belong to chain "
                                                   "{chain}."),
@@ -190,9 +236,15 @@ def find_duplicate_projects(session: Session, *, investor_name: str,
     return list(session.scalars(query.order_by(Project.first_reported_at, Project.id)))
 
 
-def create_project(session: Session, data: ProjectCreate, *, actor: User | None,
+def create_project(session: Session, data: ProjectCreate, *, actor: Actor,
                    now: datetime | None = None, prefix: str = "ZS") -> Project:
     now = now or utcnow()
+    if not actor.can(Permission.project_create):
+        raise PermissionDenied(_("You may not create projects."),
+                               action=Permission.project_create.value)
+    if actor.county_code is not None and data.county != actor.county_code:
+        raise ValidationFailed(_("You can only create projects in your own county."),
+                               field="county")
     _check_lookups(session, {f: getattr(data, f) for f in LOOKUP_FIELDS})
     if data.leader_id is not None:
         _require_leader(session, data.leader_id)
@@ -243,8 +295,8 @@ def create_project(session: Session, data: ProjectCreate, *, actor: User | None,
         first_report_county_code=data.county,
         leader_id=data.leader_id,
         search_text=search_text_for(data.name, investor.name, code),
-        created_by_id=actor.id if actor else None,
-        updated_by_id=actor.id if actor else None,
+        created_by_id=actor.user_id,
+        updated_by_id=actor.user_id,
         created_at=now,
         updated_at=now,
         version=1,
@@ -254,10 +306,10 @@ def create_project(session: Session, data: ProjectCreate, *, actor: User | None,
     # First contact is an event too, so funnels and time-in-stage read one table.
     session.add(StageEvent(project_id=project.id, from_stage=None, to_stage=Stage.contact.value,
                            happened_on=local_date(now), recorded_at=now,
-                           actor_id=actor.id if actor else None))
+                           actor_id=actor.user_id))
     if data.leader_id is not None:
         session.add(LeaderAssignment(project_id=project.id, leader_id=data.leader_id,
-                                     started_at=now, assigned_by_id=actor.id if actor else None,
+                                     started_at=now, assigned_by_id=actor.user_id,
                                      reason=None))
     session.flush()
     return project
@@ -266,15 +318,15 @@ def create_project(session: Session, data: ProjectCreate, *, actor: User | None,
 # --- edits -------------------------------------------------------------------------------
 
 def update_project(session: Session, project_id: int, data: ProjectUpdate, *,
-                   expected_version: int | None, actor: User | None,
+                   expected_version: int | None, actor: Actor,
                    now: datetime | None = None) -> Project:
     now = now or utcnow()
-    project = _load_for_write(session, project_id, expected_version)
-    _refuse_if_terminated(project)
+    project = _load_for_write(session, project_id, expected_version, actor)
     changes = data.model_dump(exclude_unset=True)
     for field in ("name", "category", "chain", "region", "method", "county", "total_investment"):
         if field in changes and changes[field] is None:
-            raise ValidationFailed(_("{field} cannot be empty."), field=field)
+            raise ValidationFailed(_("The {label} cannot be empty."), field=field,
+                                   label=FIELD_LABELS[field])
     lookups = {
         field: changes.get(field, getattr(project, column))
         for field, (column, _t) in LOOKUP_FIELDS.items()
@@ -297,46 +349,41 @@ def update_project(session: Session, project_id: int, data: ProjectUpdate, *,
 
 
 def soft_delete_project(session: Session, project_id: int, *, expected_version: int | None,
-                        actor: User | None, now: datetime | None = None) -> Project:
+                        actor: Actor, now: datetime | None = None) -> Project:
     now = now or utcnow()
-    project = _load_for_write(session, project_id, expected_version)
+    project = _load_for_write(session, project_id, expected_version, actor,
+                              Permission.project_delete)
     project.deleted_at = now
     _touch(project, actor, now)
     session.flush()
     return project
 
 
-def _refuse_if_terminated(project: Project) -> None:
-    if project.status == Status.terminated.value:
-        raise Conflict(_("Project {code} is terminated and can no longer be changed."),
-                       code=project.code)
-
-
 # --- stage moves -------------------------------------------------------------------------
 
 def advance_stage(session: Session, project_id: int, data: TransitionIn, *,
-                  expected_version: int | None, actor: User | None,
+                  expected_version: int | None, actor: Actor,
                   now: datetime | None = None) -> list[StageEvent]:
     """Move forward; passing several stages records one event per stage, each with its
     evidence required."""
     now = now or utcnow()
-    project = _load_for_write(session, project_id, expected_version)
+    project = _load_for_write(session, project_id, expected_version, actor)
     if project.status != Status.active.value:
         raise Conflict(
             _("Project {code} is {status}; resume it before moving it forward."),
-            field="to_stage", code=project.code, status=project.status,
+            field="to_stage", code=project.code, status=STATUS_LABELS[project.status],
         )
     current = Stage(project.stage)
     target = data.to_stage
     if target.rank <= current.rank:
         raise ValidationFailed(
             _("The project is already at {current}; to go back, move it back with a reason."),
-            field="to_stage", current=current.value,
+            field="to_stage", current=current.label,
         )
     passed = STAGE_ORDER[current.rank:target.rank]
     missing = [
-        FieldProblem(field, _("Moving to {stage} needs {field}."),
-                     {"stage": stage.value, "field": field})
+        FieldProblem(field, _("Moving to {stage} needs {label}."),
+                     {"stage": stage.label, "label": EVIDENCE_LABELS[field]})
         for stage in passed
         for field in REQUIRED_EVIDENCE[stage]
         if getattr(data, field) is None
@@ -346,7 +393,7 @@ def advance_stage(session: Session, project_id: int, data: TransitionIn, *,
     if target.rank >= LEADER_REQUIRED_FROM.rank and project.leader_id is None:
         raise ValidationFailed(
             _("Assign the one responsible leader before moving the project to {stage}."),
-            field="leader_id", stage=target.value,
+            field="leader_id", stage=target.label,
         )
     happened_on = data.happened_on or local_date(now)
     _check_business_date(happened_on, project.stage_entered_on, now)
@@ -363,7 +410,7 @@ def advance_stage(session: Session, project_id: int, data: TransitionIn, *,
             evidence["contract_on"] = happened_on
         event = StageEvent(project_id=project.id, from_stage=from_stage.value,
                            to_stage=stage.value, happened_on=happened_on, recorded_at=now,
-                           actor_id=actor.id if actor else None, note=data.note, **evidence)
+                           actor_id=actor.user_id, note=data.note, **evidence)
         session.add(event)
         events.append(event)
         from_stage = stage
@@ -379,20 +426,19 @@ def advance_stage(session: Session, project_id: int, data: TransitionIn, *,
 
 
 def move_back(session: Session, project_id: int, data: MoveBackIn, *,
-              expected_version: int | None, actor: User | None,
+              expected_version: int | None, actor: Actor,
               now: datetime | None = None) -> StageEvent:
     now = now or utcnow()
-    project = _load_for_write(session, project_id, expected_version)
-    _refuse_if_terminated(project)
+    project = _load_for_write(session, project_id, expected_version, actor)
     current = Stage(project.stage)
     if data.to_stage.rank >= current.rank:
         raise ValidationFailed(_("Moving back needs an earlier stage than {current}."),
-                               field="to_stage", current=current.value)
+                               field="to_stage", current=current.label)
     happened_on = data.happened_on or local_date(now)
     _check_business_date(happened_on, project.stage_entered_on, now)
     event = StageEvent(project_id=project.id, from_stage=current.value,
                        to_stage=data.to_stage.value, is_backward=True, happened_on=happened_on,
-                       recorded_at=now, actor_id=actor.id if actor else None, note=data.reason)
+                       recorded_at=now, actor_id=actor.user_id, note=data.reason)
     session.add(event)
     project.stage = data.to_stage.value
     project.stage_entered_on = happened_on
@@ -403,7 +449,7 @@ def move_back(session: Session, project_id: int, data: MoveBackIn, *,
 
 # --- status ------------------------------------------------------------------------------
 
-def _change_status(session: Session, project: Project, to_status: Status, *, actor: User | None,
+def _change_status(session: Session, project: Project, to_status: Status, *, actor: Actor,
                    now: datetime, happened_on: date | None, reason: str | None,
                    reason_code: str | None = None, lost_to_city: str | None = None
                    ) -> StatusChange:
@@ -412,7 +458,7 @@ def _change_status(session: Session, project: Project, to_status: Status, *, act
     change = StatusChange(project_id=project.id, stage=project.stage, from_status=project.status,
                           to_status=to_status.value, reason_code=reason_code,
                           lost_to_city=lost_to_city, reason=reason, happened_on=day,
-                          recorded_at=now, actor_id=actor.id if actor else None)
+                          recorded_at=now, actor_id=actor.user_id)
     session.add(change)
     project.status = to_status.value
     project.status_reason = reason
@@ -422,35 +468,34 @@ def _change_status(session: Session, project: Project, to_status: Status, *, act
 
 
 def pause_project(session: Session, project_id: int, data: PauseIn, *,
-                  expected_version: int | None, actor: User | None,
+                  expected_version: int | None, actor: Actor,
                   now: datetime | None = None) -> StatusChange:
     now = now or utcnow()
-    project = _load_for_write(session, project_id, expected_version)
+    project = _load_for_write(session, project_id, expected_version, actor)
     if project.status != Status.active.value:
         raise Conflict(_("Only an active project can be paused; {code} is {status}."),
-                       code=project.code, status=project.status)
+                       code=project.code, status=STATUS_LABELS[project.status])
     return _change_status(session, project, Status.paused, actor=actor, now=now,
                           happened_on=data.happened_on, reason=data.reason)
 
 
 def resume_project(session: Session, project_id: int, data: ResumeIn, *,
-                   expected_version: int | None, actor: User | None,
+                   expected_version: int | None, actor: Actor,
                    now: datetime | None = None) -> StatusChange:
     now = now or utcnow()
-    project = _load_for_write(session, project_id, expected_version)
+    project = _load_for_write(session, project_id, expected_version, actor)
     if project.status != Status.paused.value:
         raise Conflict(_("Only a paused project can be resumed; {code} is {status}."),
-                       code=project.code, status=project.status)
+                       code=project.code, status=STATUS_LABELS[project.status])
     return _change_status(session, project, Status.active, actor=actor, now=now,
                           happened_on=data.happened_on, reason=data.reason)
 
 
 def terminate_project(session: Session, project_id: int, data: TerminateIn, *,
-                      expected_version: int | None, actor: User | None,
+                      expected_version: int | None, actor: Actor,
                       now: datetime | None = None) -> StatusChange:
     now = now or utcnow()
-    project = _load_for_write(session, project_id, expected_version)
-    _refuse_if_terminated(project)
+    project = _load_for_write(session, project_id, expected_version, actor)
     if data.reason_code == TerminationReason.lost_to_other_city and not data.lost_to_city:
         raise ValidationFailed(_("Name the city the project was lost to."),
                                field="lost_to_city")
@@ -466,12 +511,12 @@ def terminate_project(session: Session, project_id: int, data: TerminateIn, *,
 # --- one project, one leader -------------------------------------------------------------
 
 def assign_leader(session: Session, project_id: int, data: LeaderAssignIn, *,
-                  expected_version: int | None, actor: User | None,
+                  expected_version: int | None, actor: Actor,
                   now: datetime | None = None) -> LeaderAssignment:
     """Close the open assignment and open a new one; history is never rewritten."""
     now = now or utcnow()
-    project = _load_for_write(session, project_id, expected_version)
-    _refuse_if_terminated(project)
+    project = _load_for_write(session, project_id, expected_version, actor,
+                              Permission.project_assign_leader)
     _require_leader(session, data.leader_id)
     if project.leader_id == data.leader_id:
         raise ValidationFailed(_("This leader is already responsible for the project."),
@@ -485,7 +530,7 @@ def assign_leader(session: Session, project_id: int, data: LeaderAssignIn, *,
         .values(ended_at=now)
     )
     assignment = LeaderAssignment(project_id=project.id, leader_id=data.leader_id,
-                                  started_at=now, assigned_by_id=actor.id if actor else None,
+                                  started_at=now, assigned_by_id=actor.user_id,
                                   reason=data.reason)
     session.add(assignment)
     project.leader_id = data.leader_id
@@ -497,10 +542,9 @@ def assign_leader(session: Session, project_id: int, data: LeaderAssignIn, *,
 # --- team --------------------------------------------------------------------------------
 
 def add_team_member(session: Session, project_id: int, data: TeamMemberIn, *,
-                    actor: User | None, now: datetime | None = None) -> TeamMember:
+                    actor: Actor, now: datetime | None = None) -> TeamMember:
     now = now or utcnow()
-    project = _load_for_write(session, project_id, None)
-    _refuse_if_terminated(project)
+    project = _load_for_write(session, project_id, None, actor)
     user = session.get(User, data.user_id)
     if user is None or not user.is_active:
         raise ValidationFailed(_("User {user_id} does not exist."), field="user_id",
@@ -511,7 +555,7 @@ def add_team_member(session: Session, project_id: int, data: TeamMemberIn, *,
         raise Conflict(_("{name} is already on the team."), field="user_id",
                        name=user.display_name)
     member = TeamMember(project_id=project.id, user_id=data.user_id, role=data.role.value,
-                        added_at=now, added_by_id=actor.id if actor else None)
+                        added_at=now, added_by_id=actor.user_id)
     session.add(member)
     session.flush()
     return member
@@ -519,14 +563,14 @@ def add_team_member(session: Session, project_id: int, data: TeamMemberIn, *,
 
 # --- history -----------------------------------------------------------------------------
 
-def stage_history(session: Session, project_id: int) -> list[StageEvent]:
-    get_project(session, project_id)
+def stage_history(session: Session, project_id: int, actor: Actor) -> list[StageEvent]:
+    get_project(session, project_id, actor)
     return list(session.scalars(select(StageEvent).where(StageEvent.project_id == project_id)
                                 .order_by(StageEvent.recorded_at, StageEvent.id)))
 
 
-def leader_history(session: Session, project_id: int) -> list[LeaderAssignment]:
-    get_project(session, project_id)
+def leader_history(session: Session, project_id: int, actor: Actor) -> list[LeaderAssignment]:
+    get_project(session, project_id, actor)
     return list(session.scalars(
         select(LeaderAssignment).where(LeaderAssignment.project_id == project_id)
         .order_by(LeaderAssignment.started_at, LeaderAssignment.id)))

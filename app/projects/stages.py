@@ -46,6 +46,18 @@ REQUIRED_EVIDENCE: dict[Stage, tuple[str, ...]] = {
     Stage.achieved: ("achieved_on",),
 }
 
+# Labels of the evidence fields, for messages that name them.
+EVIDENCE_LABELS: dict[str, str] = {
+    "agreement_no": _("the agreement number"),
+    "agreed_amount": _("the agreed amount"),
+    "contract_no": _("the contract number"),
+    "contract_on": _("the contract date"),
+    "contract_amount": _("the contract amount"),
+    "started_on": _("the actual start date"),
+    "production_on": _("the production date"),
+    "achieved_on": _("the date it reached designed output"),
+}
+
 # Every stage from intent on needs the one responsible leader (一个项目、一名领导).
 LEADER_REQUIRED_FROM = Stage.intent
 
@@ -54,6 +66,13 @@ class Status(StrEnum):
     active = "active"
     paused = "paused"
     terminated = "terminated"
+
+
+STATUS_LABELS: dict[str, str] = {
+    "active": _("active"),
+    "paused": _("paused"),
+    "terminated": _("terminated"),
+}
 
 
 class TerminationReason(StrEnum):

@@ -52,7 +52,7 @@ def snapshot(session: Session, project: Project) -> tuple:
 
 
 def with_leader(session, project, leader, staff):
-    assign_leader(session, project.id, LeaderAssignIn(leader_id=leader.id),
+    assign_leader(session, project.id, LeaderAssignIn(leader_id=leader.user_id),
                   expected_version=project.version, actor=staff)
     return project
 
@@ -65,7 +65,7 @@ def test_new_project_gets_a_readable_code_and_a_first_contact_event(session, sta
     second = create_project(session, project_input(
         name="二号项目", investor=InvestorIn(name="另一家公司")), actor=staff)
     assert second.code.endswith("-0002")
-    events = stage_history(session, project.id)
+    events = stage_history(session, project.id, staff)
     assert [(e.from_stage, e.to_stage) for e in events] == [(None, "contact")]
     assert project.stage == "contact" and project.status == "active" and project.version == 1
     assert project.first_report_county_code == "yaodu"
@@ -239,7 +239,7 @@ def test_moving_back_needs_a_reason_and_is_its_own_event(session, staff, leader,
                       expected_version=None, actor=staff)
     assert event.is_backward and (event.from_stage, event.to_stage) == ("signed", "intent")
     assert project.stage == "intent"
-    assert [e.to_stage for e in stage_history(session, project.id)] == [
+    assert [e.to_stage for e in stage_history(session, project.id, staff)] == [
         "contact", "intent", "signed", "intent"]
 
 
@@ -302,7 +302,7 @@ def test_a_terminated_project_cannot_be_changed(session, staff, leader, make_pro
                               expected_version=None, actor=staff),
         lambda: update_project(session, project.id, ProjectUpdate(name="新名字"),
                                expected_version=None, actor=staff),
-        lambda: assign_leader(session, project.id, LeaderAssignIn(leader_id=leader.id),
+        lambda: assign_leader(session, project.id, LeaderAssignIn(leader_id=leader.user_id),
                               expected_version=None, actor=staff),
         lambda: pause_project(session, project.id, PauseIn(reason="x"), expected_version=None,
                               actor=staff),
@@ -319,7 +319,7 @@ def test_every_change_bumps_the_version(session, staff, leader, make_project):
     assert project.version == 1
     update_project(session, project.id, ProjectUpdate(total_investment=Decimal("9.99")),
                    expected_version=1, actor=staff)
-    assign_leader(session, project.id, LeaderAssignIn(leader_id=leader.id), expected_version=2,
+    assign_leader(session, project.id, LeaderAssignIn(leader_id=leader.user_id), expected_version=2,
                   actor=staff)
     advance_stage(session, project.id, TransitionIn(to_stage="intent"), expected_version=3,
                   actor=staff)
@@ -358,7 +358,7 @@ def test_deleted_projects_are_gone_for_reads_and_writes(session, staff, make_pro
     project = make_project()
     soft_delete_project(session, project.id, expected_version=1, actor=staff)
     with pytest.raises(NotFound):
-        get_project(session, project.id)
+        get_project(session, project.id, staff)
     assert count(session, Project) == 1  # kept, only marked
 
 
@@ -368,22 +368,22 @@ def test_reassignment_closes_the_open_assignment_and_keeps_history(session, staf
                                                                    other_leader, make_project):
     project = with_leader(session, make_project(), leader, staff)
     with pytest.raises(ValidationFailed) as refused:
-        assign_leader(session, project.id, LeaderAssignIn(leader_id=other_leader.id),
+        assign_leader(session, project.id, LeaderAssignIn(leader_id=other_leader.user_id),
                       expected_version=None, actor=staff)
     assert refused.value.errors[0].field == "reason"
-    assign_leader(session, project.id, LeaderAssignIn(leader_id=other_leader.id,
+    assign_leader(session, project.id, LeaderAssignIn(leader_id=other_leader.user_id,
                                                        reason="分工调整"),
                   expected_version=None, actor=staff)
-    history = leader_history(session, project.id)
+    history = leader_history(session, project.id, staff)
     assert [(a.leader_id, a.ended_at is None) for a in history] == [
-        (leader.id, False), (other_leader.id, True)]
-    assert history[1].reason == "分工调整" and project.leader_id == other_leader.id
+        (leader.user_id, False), (other_leader.user_id, True)]
+    assert history[1].reason == "分工调整" and project.leader_id == other_leader.user_id
 
 
 def test_only_an_active_leader_can_be_responsible(session, staff, make_project):
     project = make_project()
     with pytest.raises(ValidationFailed) as refused:
-        assign_leader(session, project.id, LeaderAssignIn(leader_id=staff.id),
+        assign_leader(session, project.id, LeaderAssignIn(leader_id=staff.user_id),
                       expected_version=None, actor=staff)
     assert refused.value.errors[0].field == "leader_id"
     assert project.leader_id is None
@@ -400,15 +400,15 @@ def test_the_database_refuses_two_open_leader_assignments(session, staff, leader
                                                           make_project):
     project = with_leader(session, make_project(), leader, staff)
     with pytest.raises(sa.exc.IntegrityError), session.begin_nested():
-        session.add(LeaderAssignment(project_id=project.id, leader_id=other_leader.id))
+        session.add(LeaderAssignment(project_id=project.id, leader_id=other_leader.user_id))
         session.flush()
 
 
 def test_team_members_are_added_once(session, staff, leader, make_project):
     project = make_project()
-    member = add_team_member(session, project.id, TeamMemberIn(user_id=staff.id, role="head"),
+    member = add_team_member(session, project.id, TeamMemberIn(user_id=staff.user_id, role="head"),
                              actor=staff)
     assert member.role == "head"
     with pytest.raises(Conflict):
-        add_team_member(session, project.id, TeamMemberIn(user_id=staff.id, role="member"),
+        add_team_member(session, project.id, TeamMemberIn(user_id=staff.user_id, role="member"),
                         actor=staff)
