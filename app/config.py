@@ -24,6 +24,18 @@ class Settings(BaseSettings):
     # Project codes read ZS-2026-0042.
     project_code_prefix: str = "ZS"
 
+    # Password policy (GB/T 22239-2019 level 2; OWASP ASVS level 2).
+    password_min_length: int = 8
+    password_min_classes: int = 3  # of lower, upper, digit, symbol
+    password_max_age_days: int = 90  # 0 turns expiry off
+    login_max_failures: int = 5
+    lockout_minutes: int = 15
+    # Sessions: server-side rows, so every app process sees a logout at once.
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    # None: Secure cookies whenever the request came over HTTPS.
+    cookie_secure: bool | None = None
+
     @model_validator(mode="after")
     def refuse_unsafe_production(self) -> "Settings":
         if self.environment == "production":

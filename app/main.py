@@ -1,22 +1,84 @@
-"""The application factory: routers, static files and error renderers."""
+"""The application factory: routers, static files, security layers and error renderers.
+
+Errors are raised once, below both doors, and rendered per door: RFC 9457 problem+json
+under /api, a page (or, for HTMX, a toast) elsewhere.
+"""
+
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.audit.service import record
 from app.config import PROJECT_ROOT, get_settings
-from app.errors import AppError
-from app.i18n import DEFAULT_LOCALE
+from app.db import get_engine, write_bind
+from app.errors import AppError, PermissionDenied
+from app.i18n import _, translate
+from app.web.deps import CsrfRefused, LoginRequired, PasswordChangeRequired, request_locale
+from app.web.security import SecurityHeadersMiddleware
+from app.web.templating import is_htmx, render
 
 PROBLEM_JSON = "application/problem+json"
+SessionFactory = Callable[[bool], Session]
+log = logging.getLogger("zhaoshang")
+
+HTTP_TITLES = {
+    400: _("Bad request"),
+    401: _("Sign-in required"),
+    403: _("Forbidden"),
+    404: _("Page not found"),
+    405: _("Method not allowed"),
+    409: _("Conflict"),
+    412: _("Changed by someone else"),
+    413: _("Request too large"),
+    422: _("Invalid input"),
+    428: _("Precondition required"),
+    429: _("Too many requests"),
+    500: _("Server error"),
+}
 
 
-def _problem(status: int, title: str, detail: str, kind: str, errors: list[dict] | None = None,
-             headers: dict[str, str] | None = None) -> JSONResponse:
+SERVER_ERROR = _("An unexpected error occurred; it has been logged.")
+
+
+class ZhaoshangApp(FastAPI):
+    def build_middleware_stack(self) -> Any:
+        # Outside Starlette's error middleware, so even a crash answers with the headers.
+        return SecurityHeadersMiddleware(super().build_middleware_stack())
+
+
+def default_session_factory(engine: Engine) -> SessionFactory:
+    writer = write_bind(engine)
+
+    def factory(write: bool) -> Session:
+        return Session(writer if write else engine, expire_on_commit=False)
+
+    return factory
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _locale(request: Request) -> str:
+    return getattr(request.state, "locale", None) or request_locale(request)
+
+
+def problem(status: int, detail: str, kind: str, title: str | None = None,
+            errors: list[dict[str, str]] | None = None,
+            headers: dict[str, str] | None = None) -> JSONResponse:
     body: dict[str, object] = {
         "type": f"/problems/{kind}",
-        "title": title,
+        "title": title or translate(HTTP_TITLES.get(status, "Error"), "en"),
         "status": status,
         "detail": detail,
     }
@@ -25,44 +87,117 @@ def _problem(status: int, title: str, detail: str, kind: str, errors: list[dict]
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def error_page(request: Request, status: int, message: str) -> Response:
+    locale = _locale(request)
+    title = translate(HTTP_TITLES.get(status, "Error"), locale)
+    if is_htmx(request):
+        # Shown as a toast; the swap target on the page stays as it was.
+        return render(request, "error.html", block="toast", status=status, title=title,
+                      message=message, headers={"HX-Retarget": "#toasts",
+                                                "HX-Reswap": "beforeend"})
+    return render(request, "error.html", status=status, title=title, message=message)
+
+
+def _audit_refusal(request: Request, exc: AppError, action: str) -> None:
+    actor = getattr(request.state, "actor", None)
+    factory: SessionFactory = request.app.state.session_factory
+    try:
+        with factory(True) as session:
+            record(session, actor, action, object_type=exc.params.get("object_type", "route"),
+                   object_id=exc.params.get("object_id", request.url.path), outcome="failure",
+                   detail=f"{request.method} {request.url.path}: {exc.params.get('action', '')}",
+                   username=None if actor else "anonymous")
+            session.commit()
+    except Exception:  # the refusal still answers even if the audit write fails
+        log.exception("could not audit a refusal")
+
+
 async def app_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
-    locale = getattr(request.state, "locale", DEFAULT_LOCALE)
-    return _problem(
-        exc.status,
-        exc.title,
-        exc.detail(locale),
-        exc.kind,
-        [problem.render(locale) for problem in exc.errors],
-    )
+    locale = _locale(request)
+    if isinstance(exc, PermissionDenied):
+        _audit_refusal(request, exc, "permission.denied")
+    elif isinstance(exc, CsrfRefused):
+        _audit_refusal(request, exc, "csrf.refused")
+    if _is_api(request):
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return problem(exc.status, exc.detail(locale), exc.kind,
+                       errors=[p.render(locale) for p in exc.errors], headers=headers)
+    if isinstance(exc, LoginRequired):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        location = f"/login?next={quote(target)}"
+        if is_htmx(request):
+            return Response(status_code=204, headers={"HX-Redirect": location})
+        return RedirectResponse(location, status_code=303)
+    if isinstance(exc, PasswordChangeRequired):
+        if is_htmx(request):
+            return Response(status_code=204, headers={"HX-Redirect": "/account/password"})
+        return RedirectResponse("/account/password", status_code=303)
+    return error_page(request, exc.status, exc.detail(locale))
 
 
 async def validation_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = [
         {
-            "field": ".".join(str(part) for part in err["loc"] if part not in ("body", "query",
-                                                                              "path")),
+            "field": ".".join(str(part) for part in err["loc"]
+                              if part not in ("body", "query", "path", "header")),
             "message": err["msg"],
         }
         for err in exc.errors()
     ]
-    return _problem(422, "Validation failed", "The request has invalid fields.",
-                    "validation-error", errors)
+    if _is_api(request):
+        return problem(422, "The request has invalid fields.", "validation-error",
+                       errors=errors)
+    message = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return error_page(request, 422, message)
 
 
-def create_app() -> FastAPI:
+async def http_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    locale = _locale(request)
+    detail = translate(HTTP_TITLES.get(exc.status_code, "Error"), locale)
+    if _is_api(request):
+        return problem(exc.status_code, str(exc.detail), "http-error",
+                       headers=dict(exc.headers or {}))
+    return error_page(request, exc.status_code, detail)
+
+
+async def server_error_handler(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    if _is_api(request):
+        return problem(500, translate(SERVER_ERROR, "en"), "server-error")
+    return error_page(request, 500, translate(SERVER_ERROR, _locale(request)))
+
+
+def iter_api_routes(routes: list[Any]) -> Iterator[APIRoute]:
+    """Every endpoint, including those of included routers (FastAPI nests them lazily)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        nested = getattr(route, "original_router", None)
+        if nested is not None:
+            yield from iter_api_routes(nested.routes)
+
+
+def create_app(session_factory: SessionFactory | None = None) -> FastAPI:
+    from app.accounts.pages import router as accounts_pages
+
     settings = get_settings()
-    app = FastAPI(
+    app = ZhaoshangApp(
         title="招商通 zhaoshang",
         debug=settings.debug,
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
+    app.state.session_factory = session_factory or default_session_factory(get_engine())
     app.add_exception_handler(AppError, app_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(StarletteHTTPException, http_error_handler)
+    app.add_exception_handler(Exception, server_error_handler)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
+    app.include_router(accounts_pages)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

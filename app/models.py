@@ -1,7 +1,8 @@
 """Every table, imported once so Alembic and the tests see the whole metadata."""
 
-from app.accounts.models import User, UserRole
+from app.accounts.models import User, UserRole, UserSession
 from app.activities.models import Activity, ActivityParticipant
+from app.audit.models import AuditEvent
 from app.investors.models import Investor, InvestorContact
 from app.lookups.models import Category, Chain, ChainLink, County, Method, Region, Zone
 from app.projects.models import (
@@ -17,6 +18,7 @@ from app.projects.models import (
 __all__ = [
     "Activity",
     "ActivityParticipant",
+    "AuditEvent",
     "Category",
     "Chain",
     "ChainLink",
@@ -34,5 +36,6 @@ __all__ = [
     "TeamMember",
     "User",
     "UserRole",
+    "UserSession",
     "Zone",
 ]

@@ -5,6 +5,7 @@ throw-away database is created beside the one named and dropped at the end.
 """
 
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
@@ -65,16 +67,73 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    """A session inside an outer transaction that is rolled back after the test; the code
-    under test may commit (that only releases a savepoint)."""
+def connection(engine: Engine) -> Iterator[sa.Connection]:
+    """One connection per test inside an outer transaction, rolled back at the end."""
     connection = engine.connect()
     transaction = connection.begin()
-    with Session(bind=connection, join_transaction_mode="create_savepoint",
-                 expire_on_commit=False) as session:
-        yield session
+    yield connection
     transaction.rollback()
     connection.close()
+
+
+def _joined_session(connection: sa.Connection) -> Session:
+    # Code under test may commit: that only releases a savepoint of the outer transaction.
+    return Session(bind=connection, join_transaction_mode="create_savepoint",
+                   expire_on_commit=False)
+
+
+@pytest.fixture
+def session(connection: sa.Connection) -> Iterator[Session]:
+    with _joined_session(connection) as session:
+        yield session
+
+
+@pytest.fixture
+def app(connection: sa.Connection):
+    from app.main import create_app
+
+    return create_app(session_factory=lambda write: _joined_session(connection))
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:
+    with TestClient(app, base_url="http://testserver") as client:
+        yield client
+
+
+def csrf_of(client: TestClient, path: str = "/account") -> str:
+    """The session's CSRF token, as a page carries it in its meta tag."""
+    html = client.get(path).text
+    match = re.search(r'name="csrf-token" content="([^"]*)"', html)
+    assert match, "no CSRF meta tag on " + path
+    return match.group(1)
+
+
+def login(client: TestClient, username: str, password: str = TEST_PASSWORD,
+          follow_redirects: bool = False):
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    return client.post("/login", data={"username": username, "password": password,
+                                       "csrf_token": token, "next": "/account"},
+                       follow_redirects=follow_redirects)
+
+
+@pytest.fixture
+def signed_in(client: TestClient, session: Session):
+    """Returns a function: create a user with roles, sign them in, return (client, actor)."""
+
+    def sign_in(username: str = "zhang.wei", roles: list[str] | None = None,
+                county_code: str | None = None) -> Actor:
+        roles = roles or ["staff"]
+        user = create_user(session, username=username, display_name="张伟",
+                           password=TEST_PASSWORD, roles=roles, county_code=county_code,
+                           must_change_password=False)
+        session.commit()
+        response = login(client, username)
+        assert response.status_code == 303, response.text
+        return Actor.of(user, set(roles))
+
+    return sign_in
 
 
 def count(session: Session, table: Any, *where: Any) -> int:

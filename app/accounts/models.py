@@ -1,4 +1,4 @@
-"""People who use the product. Authentication details come with the accounts issue."""
+"""People who use the product, their roles and their server-side sessions."""
 
 from datetime import datetime
 
@@ -23,6 +23,11 @@ class User(SQLModel, table=True):
     is_active: bool = Field(default=True)
     language: str = Field(default="zh_CN", max_length=8)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    failed_login_count: int = Field(default=0)
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    must_change_password: bool = Field(default=True)
+    password_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class UserRole(SQLModel, table=True):
@@ -30,3 +35,20 @@ class UserRole(SQLModel, table=True):
     __table_args__ = (sa.CheckConstraint(f"role IN {ROLES!r}", name="known_role"),)
     user_id: int = Field(foreign_key="app_user.id", primary_key=True, ondelete="CASCADE")
     role: str = Field(primary_key=True, max_length=16)
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored, so
+    a copy of the database does not let anyone sign in. Any app process can check it."""
+
+    __tablename__ = "user_session"
+    __table_args__ = (sa.Index("ix_user_session_user_revoked", "user_id", "revoked_at"),)
+    id: str = Field(primary_key=True, max_length=64)  # sha256(token) in hex
+    user_id: int = Field(foreign_key="app_user.id", ondelete="CASCADE")
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    last_seen_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)  # the absolute limit
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    csrf_token: str = Field(max_length=64)
+    ip: str | None = Field(default=None, max_length=64)
+    user_agent: str | None = Field(default=None, max_length=300)

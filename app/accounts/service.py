@@ -1,18 +1,36 @@
-"""Users: creation and password hashing. Log-in, sessions and policy come with issue 3."""
+"""Accounts: users and roles, the password policy, log-in with lock-out, and server-side
+sessions (revocable, idle and absolute time-outs). Every outcome is audited here."""
+
+import hashlib
+import secrets
+import string
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlmodel import Session
 
-from app.accounts.models import ROLES, User, UserRole
-from app.errors import Conflict, NotFound, ValidationFailed
+from app.accounts.models import ROLES, User, UserRole, UserSession
+from app.accounts.permissions import Actor, Permission
+from app.audit.service import record
+from app.config import get_settings
+from app.db import utcnow
+from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.i18n import _
 from app.lookups.models import County
 
 # argon2id with the library's RFC 9106 low-memory defaults.
 password_hasher = PasswordHasher()
+# Verified against when the user does not exist, so both failures take the same time.
+_DUMMY_HASH = password_hasher.hash(secrets.token_urlsafe(16))
+LOGIN_FAILED = _("Wrong username or password. After {limit} failed attempts the account is "
+                 "locked for {minutes} minutes.")
 
+
+# --- passwords ---------------------------------------------------------------------------
 
 def hash_password(password: str) -> str:
     return password_hasher.hash(password)
@@ -25,6 +43,68 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+@lru_cache
+def _common_passwords() -> frozenset[str]:
+    # zxcvbn ships the most common leaked passwords as a ranked list; we take the top 10,000.
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"][:10_000])
+
+
+def _contains_username(password: str, username: str) -> bool:
+    letters = "".join(ch for ch in username.lower() if ch.isalnum())
+    return len(letters) >= 3 and letters in "".join(ch for ch in password.lower() if ch.isalnum())
+
+
+def check_password_policy(password: str, *, username: str = "") -> None:
+    settings = get_settings()
+    classes = sum((
+        any(ch in string.ascii_lowercase for ch in password),
+        any(ch in string.ascii_uppercase for ch in password),
+        any(ch.isdigit() for ch in password),
+        any(not ch.isalnum() for ch in password),
+    ))
+    problem = None
+    if len(password) < settings.password_min_length:
+        problem = _("The password needs at least {length} characters.")
+    elif classes < settings.password_min_classes:
+        problem = _("The password needs {classes} of: lower-case letters, upper-case letters, "
+                    "digits, symbols.")
+    elif password.lower() in _common_passwords() or _contains_username(password, username):
+        problem = _("This password is too easy to guess; choose another.")
+    if problem:
+        raise ValidationFailed(problem, field="password", length=settings.password_min_length,
+                               classes=settings.password_min_classes)
+
+
+def password_expired(user: User, now: datetime) -> bool:
+    days = get_settings().password_max_age_days
+    if user.must_change_password:
+        return True
+    if days <= 0 or user.password_changed_at is None:
+        return False
+    return user.password_changed_at + timedelta(days=days) < now
+
+
+def change_password(session: Session, actor: Actor, *, current: str, new: str,
+                    now: datetime | None = None) -> None:
+    now = now or utcnow()
+    user = get_user(session, actor.user_id or 0)
+    if not verify_password(user.password_hash, current):
+        raise ValidationFailed(_("The current password is wrong."), field="current_password")
+    check_password_policy(new, username=user.username)
+    if verify_password(user.password_hash, new):
+        raise ValidationFailed(_("The new password must differ from the current one."),
+                               field="password")
+    user.password_hash = hash_password(new)
+    user.password_changed_at = now
+    user.must_change_password = False
+    record(session, actor, "user.password", object_type="user", object_id=user.id, now=now)
+    session.flush()
+
+
+# --- users -------------------------------------------------------------------------------
+
 def create_user(
     session: Session,
     *,
@@ -35,10 +115,15 @@ def create_user(
     county_code: str | None = None,
     title: str | None = None,
     phone: str | None = None,
+    actor: Actor | None = None,
+    must_change_password: bool = True,
+    enforce_policy: bool = True,
 ) -> User:
     username = username.strip()
     if not username:
         raise ValidationFailed(_("Username is required."), field="username")
+    if actor is not None and not actor.can(Permission.user_manage):
+        raise PermissionDenied(_("You may not manage users."), action="user.create")
     unknown = [role for role in roles if role not in ROLES]
     if unknown or not roles:
         raise ValidationFailed(
@@ -50,6 +135,8 @@ def create_user(
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(_("Username {username} is already taken."), field="username",
                        username=username)
+    if enforce_policy:
+        check_password_policy(password, username=username)
     user = User(
         username=username,
         display_name=display_name,
@@ -57,10 +144,15 @@ def create_user(
         county_code=county_code,
         title=title,
         phone=phone,
+        must_change_password=must_change_password,
+        password_changed_at=utcnow(),
     )
     session.add(user)
     session.flush()
     session.add_all(UserRole(user_id=user.id, role=role) for role in sorted(set(roles)))
+    record(session, actor, "user.create", object_type="user", object_id=user.id,
+           changes={"username": [None, username], "roles": [None, ",".join(sorted(roles))],
+                    "county_code": [None, county_code]})
     session.flush()
     return user
 
@@ -74,3 +166,205 @@ def get_user(session: Session, user_id: int) -> User:
     if user is None:
         raise NotFound(_("User {user_id} does not exist."), user_id=user_id)
     return user
+
+
+def list_users(session: Session, actor: Actor) -> list[tuple[User, str]]:
+    """Every user with their roles, for the administrator's page (a bureau has hundreds)."""
+    if not actor.can(Permission.user_manage):
+        raise PermissionDenied(_("You may not manage users."), action="user.list")
+    roles = {}
+    for user_id, role in session.execute(select(UserRole.user_id, UserRole.role)):
+        roles.setdefault(user_id, []).append(role)
+    users = session.scalars(select(User).order_by(User.username)).all()
+    return [(user, ",".join(sorted(roles.get(user.id, [])))) for user in users]
+
+
+def set_user_active(session: Session, actor: Actor, user_id: int, active: bool,
+                    now: datetime | None = None) -> User:
+    """Disabling a user ends every session of theirs at once."""
+    now = now or utcnow()
+    if not actor.can(Permission.user_manage):
+        raise PermissionDenied(_("You may not manage users."), action="user.disable",
+                               object_id=user_id)
+    user = get_user(session, user_id)
+    if user.id == actor.user_id and not active:
+        raise ValidationFailed(_("You cannot disable your own account."), field="user_id")
+    before = user.is_active
+    user.is_active = active
+    if not active:
+        _revoke_all(session, user.id, now)
+    record(session, actor, "user.enable" if active else "user.disable", object_type="user",
+           object_id=user.id, changes={"is_active": [before, active]}, now=now)
+    session.flush()
+    return user
+
+
+def set_language(session: Session, actor: Actor, language: str) -> None:
+    from app.i18n import SUPPORTED_LOCALES
+
+    if language not in SUPPORTED_LOCALES:
+        raise ValidationFailed(_("Unknown language."), field="language")
+    user = get_user(session, actor.user_id or 0)
+    user.language = language
+    session.flush()
+
+
+# --- log-in and sessions -----------------------------------------------------------------
+
+@dataclass
+class LoginResult:
+    ok: bool
+    token: str | None = None
+    user: User | None = None
+    message: str | None = None  # an msgid with {limit} and {minutes}
+
+
+def _token_id(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def authenticate(session: Session, username: str, password: str, *, ip: str | None,
+                 user_agent: str | None, previous_token: str | None = None,
+                 now: datetime | None = None) -> LoginResult:
+    """Check the password and open a new session. Unknown user, wrong password, locked or
+    disabled account: one message for all, so nobody learns which names exist."""
+    now = now or utcnow()
+    settings = get_settings()
+    attempt = Actor(user_id=None, name=username[:64], roles=frozenset(), county_code=None,
+                    ip=ip, user_agent=user_agent)
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    if user is None:
+        verify_password(_DUMMY_HASH, password)
+        record(session, attempt, "auth.login_failed", outcome="failure",
+               detail="unknown user", now=now)
+        return LoginResult(ok=False, message=LOGIN_FAILED)
+    roles = user_roles(session, user.id)
+    actor = Actor.of(user, roles, ip=ip, user_agent=user_agent)
+    if user.locked_until is not None and user.locked_until > now:
+        verify_password(_DUMMY_HASH, password)
+        record(session, actor, "auth.login_failed", object_type="user", object_id=user.id,
+               outcome="failure", detail="locked", now=now)
+        return LoginResult(ok=False, message=LOGIN_FAILED)
+    if not verify_password(user.password_hash, password) or not user.is_active:
+        # Counted in SQL so two processes cannot lose a failure between them.
+        failures = session.execute(
+            update(User).where(User.id == user.id)
+            .values(failed_login_count=User.failed_login_count + 1)
+            .returning(User.failed_login_count)
+        ).scalar_one()
+        session.refresh(user)
+        record(session, actor, "auth.login_failed", object_type="user", object_id=user.id,
+               outcome="failure", detail="disabled" if not user.is_active else "password",
+               now=now)
+        if failures >= settings.login_max_failures:
+            user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
+            user.failed_login_count = 0
+            record(session, actor, "auth.locked", object_type="user", object_id=user.id,
+                   outcome="failure", detail=f"{failures} failed log-ins", now=now)
+        session.flush()
+        return LoginResult(ok=False, message=LOGIN_FAILED)
+    if previous_token:
+        # A fresh session id at every log-in; the browser's old one (if any) is ended.
+        _revoke(session, _token_id(previous_token), now)
+    user.failed_login_count = 0
+    user.locked_until = None
+    user.last_login_at = now
+    if password_hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    token = secrets.token_urlsafe(32)
+    session.add(UserSession(
+        id=_token_id(token), user_id=user.id, created_at=now, last_seen_at=now,
+        expires_at=now + timedelta(hours=settings.session_absolute_hours),
+        csrf_token=secrets.token_urlsafe(32), ip=ip, user_agent=(user_agent or "")[:300],
+    ))
+    record(session, actor, "auth.login", object_type="user", object_id=user.id, now=now)
+    session.flush()
+    return LoginResult(ok=True, token=token, user=user)
+
+
+@dataclass
+class SignedIn:
+    user: User
+    roles: set[str]
+    session_id: str
+    csrf_token: str
+
+
+def resolve_session(session: Session, token: str | None,
+                    now: datetime | None = None) -> SignedIn | None:
+    """The live session behind a cookie, or None (unknown, revoked, idle, expired, disabled)."""
+    if not token:
+        return None
+    now = now or utcnow()
+    settings = get_settings()
+    row = session.get(UserSession, _token_id(token))
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        return None
+    if row.last_seen_at + timedelta(minutes=settings.session_idle_minutes) <= now:
+        row.revoked_at = now
+        session.flush()
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    # Throttled: at most one write a minute per session, not one per request.
+    if now - row.last_seen_at > timedelta(minutes=1):
+        row.last_seen_at = now
+        session.flush()
+    return SignedIn(user=user, roles=user_roles(session, user.id), session_id=row.id,
+                    csrf_token=row.csrf_token)
+
+
+def _revoke(session: Session, session_id: str, now: datetime) -> int:
+    return session.execute(
+        update(UserSession)
+        .where(UserSession.id == session_id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    ).rowcount
+
+
+def _revoke_all(session: Session, user_id: int, now: datetime) -> int:
+    return session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    ).rowcount
+
+
+def logout(session: Session, actor: Actor, session_id: str,
+           now: datetime | None = None) -> None:
+    now = now or utcnow()
+    _revoke(session, session_id, now)
+    record(session, actor, "auth.logout", object_type="user", object_id=actor.user_id, now=now)
+    session.flush()
+
+
+def list_sessions(session: Session, actor: Actor, user_id: int | None = None,
+                  now: datetime | None = None) -> list[UserSession]:
+    """Live sessions: one's own, or anyone's for an administrator."""
+    now = now or utcnow()
+    if user_id is not None and user_id != actor.user_id and not actor.can(
+            Permission.user_manage):
+        raise PermissionDenied(_("You may not manage users."), action="session.list")
+    idle_cutoff = now - timedelta(minutes=get_settings().session_idle_minutes)
+    query = select(UserSession).where(UserSession.revoked_at.is_(None),
+                                      UserSession.expires_at > now,
+                                      UserSession.last_seen_at > idle_cutoff)
+    if user_id is not None:
+        query = query.where(UserSession.user_id == user_id)
+    return list(session.scalars(query.order_by(UserSession.last_seen_at.desc()).limit(500)))
+
+
+def end_session(session: Session, actor: Actor, session_id: str,
+                now: datetime | None = None) -> None:
+    """An administrator ends any session; a user ends their own."""
+    now = now or utcnow()
+    row = session.get(UserSession, session_id)
+    if row is None:
+        raise NotFound(_("That session does not exist."))
+    if row.user_id != actor.user_id and not actor.can(Permission.user_manage):
+        raise PermissionDenied(_("You may not manage users."), action="session.revoke")
+    _revoke(session, session_id, now)
+    record(session, actor, "session.revoke", object_type="user", object_id=row.user_id,
+           now=now)
+    session.flush()

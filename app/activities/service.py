@@ -9,6 +9,7 @@ from app.accounts.models import User
 from app.accounts.permissions import Actor, Permission
 from app.activities.models import Activity, ActivityParticipant
 from app.activities.schemas import ActivityCreate
+from app.audit.service import record
 from app.clock import local_date
 from app.db import utcnow
 from app.errors import ValidationFailed
@@ -51,6 +52,9 @@ def add_activity(session: Session, project_id: int, data: ActivityCreate, *,
     session.flush()
     session.add_all(ActivityParticipant(activity_id=activity.id, user_id=user_id)
                     for user_id in participant_ids)
+    record(session, actor, "activity.create", object_type="project", object_id=project.id,
+           changes={"activity_id": [None, activity.id], "kind": [None, activity.kind],
+                    "next_due_on": [None, activity.next_due_on]}, now=now)
     # Denormalised for the "no follow-up in N days" lists (indexed; see PERFORMANCE.md).
     # Not a project edit, so the version stays: a follow-up never makes an edit stale.
     if project.last_activity_at is None or data.happened_at >= project.last_activity_at:

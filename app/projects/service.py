@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from app.accounts.models import User, UserRole
 from app.accounts.permissions import MATRIX, Actor, Permission, Role
+from app.audit.service import diff, record
 from app.clock import local_date
 from app.db import utcnow
 from app.errors import (
@@ -311,6 +312,13 @@ def create_project(session: Session, data: ProjectCreate, *, actor: Actor,
         session.add(LeaderAssignment(project_id=project.id, leader_id=data.leader_id,
                                      started_at=now, assigned_by_id=actor.user_id,
                                      reason=None))
+    record(session, actor, "project.create", object_type="project", object_id=project.id,
+           changes={"code": [None, code], "name": [None, project.name],
+                    "county_code": [None, project.county_code],
+                    "total_investment": [None, project.total_investment],
+                    "leader_id": [None, project.leader_id],
+                    "related_project_id": [None, related_id]},
+           now=now)
     session.flush()
     return project
 
@@ -333,17 +341,24 @@ def update_project(session: Session, project_id: int, data: ProjectUpdate, *,
     }
     if any(field in changes for field in LOOKUP_FIELDS):
         _check_lookups(session, lookups)
+    if actor.county_code is not None and changes.get("county", actor.county_code) != \
+            actor.county_code:
+        raise ValidationFailed(_("You can only create projects in your own county."),
+                               field="county")
     confidential = changes.get("is_confidential", project.is_confidential)
     if confidential and not changes.get("code_name", project.code_name):
         raise ValidationFailed(_("A confidential project needs a code name."), field="code_name")
-    for field, value in changes.items():
-        column = LOOKUP_FIELDS[field][0] if field in LOOKUP_FIELDS else field
+    columns = {LOOKUP_FIELDS[f][0] if f in LOOKUP_FIELDS else f: v for f, v in changes.items()}
+    before = {column: getattr(project, column) for column in columns}
+    for column, value in columns.items():
         setattr(project, column, value)
     if "name" in changes:
         investor = session.get(Investor, project.investor_id)
         project.search_text = search_text_for(project.name, investor.name if investor else "",
                                               project.code)
     _touch(project, actor, now)
+    record(session, actor, "project.update", object_type="project", object_id=project.id,
+           changes=diff(before, columns), now=now)
     session.flush()
     return project
 
@@ -355,6 +370,8 @@ def soft_delete_project(session: Session, project_id: int, *, expected_version: 
                               Permission.project_delete)
     project.deleted_at = now
     _touch(project, actor, now)
+    record(session, actor, "project.delete", object_type="project", object_id=project.id,
+           changes={"deleted_at": [None, now]}, now=now)
     session.flush()
     return project
 
@@ -421,6 +438,9 @@ def advance_stage(session: Session, project_id: int, data: TransitionIn, *,
     project.stage = target.value
     project.stage_entered_on = happened_on
     _touch(project, actor, now)
+    record(session, actor, "project.stage", object_type="project", object_id=project.id,
+           changes={"stage": [current.value, target.value],
+                    "happened_on": [None, happened_on]}, detail=data.note, now=now)
     session.flush()
     return events
 
@@ -443,6 +463,9 @@ def move_back(session: Session, project_id: int, data: MoveBackIn, *,
     project.stage = data.to_stage.value
     project.stage_entered_on = happened_on
     _touch(project, actor, now)
+    record(session, actor, "project.stage", object_type="project", object_id=project.id,
+           changes={"stage": [current.value, data.to_stage.value],
+                    "happened_on": [None, happened_on]}, detail=data.reason, now=now)
     session.flush()
     return event
 
@@ -460,6 +483,9 @@ def _change_status(session: Session, project: Project, to_status: Status, *, act
                           lost_to_city=lost_to_city, reason=reason, happened_on=day,
                           recorded_at=now, actor_id=actor.user_id)
     session.add(change)
+    record(session, actor, "project.status", object_type="project", object_id=project.id,
+           changes={"status": [project.status, to_status.value],
+                    "reason_code": [None, reason_code]}, detail=reason, now=now)
     project.status = to_status.value
     project.status_reason = reason
     _touch(project, actor, now)
@@ -533,6 +559,9 @@ def assign_leader(session: Session, project_id: int, data: LeaderAssignIn, *,
                                   started_at=now, assigned_by_id=actor.user_id,
                                   reason=data.reason)
     session.add(assignment)
+    record(session, actor, "project.leader", object_type="project", object_id=project.id,
+           changes={"leader_id": [project.leader_id, data.leader_id]}, detail=data.reason,
+           now=now)
     project.leader_id = data.leader_id
     _touch(project, actor, now)
     session.flush()
@@ -557,6 +586,8 @@ def add_team_member(session: Session, project_id: int, data: TeamMemberIn, *,
     member = TeamMember(project_id=project.id, user_id=data.user_id, role=data.role.value,
                         added_at=now, added_by_id=actor.user_id)
     session.add(member)
+    record(session, actor, "project.team", object_type="project", object_id=project.id,
+           changes={"team_member": [None, f"{data.user_id}:{data.role.value}"]}, now=now)
     session.flush()
     return member
 

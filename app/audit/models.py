@@ -1,0 +1,110 @@
+"""The audit trail: one append-only, hash-chained row per security-relevant event.
+
+Retention: rows are kept for at least 180 days because nothing deletes them at all. The app
+has no update or delete path for `audit_event`, and the database refuses both (triggers
+from the b7e3a1c90d21 migration, on PostgreSQL and SQLite). Archiving older rows, if ever
+wanted, is an operator's job done outside the app, after `zhaoshang audit verify`.
+"""
+
+import json
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from app.db import UTCDateTime, utcnow
+from app.i18n import _
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditAction(StrEnum):
+    """The actions the services record; `record` accepts any string, these are the usual."""
+
+    login = "auth.login"
+    login_failed = "auth.login_failed"
+    logout = "auth.logout"
+    locked = "auth.locked"
+    project_create = "project.create"
+    project_update = "project.update"
+    project_delete = "project.delete"
+    project_stage = "project.stage"
+    project_leader = "project.leader"
+    project_status = "project.status"
+    activity_create = "activity.create"
+    export = "export"
+    permission_denied = "permission.denied"
+    contact_unmask = "contact.unmask"
+    user_create = "user.create"
+    user_disable = "user.disable"
+    session_revoke = "session.revoke"
+
+
+# For the auditor page's action filter and the history tab.
+ACTION_LABELS: dict[str, str] = {
+    AuditAction.login: _("Logged in"),
+    AuditAction.login_failed: _("Failed log-in"),
+    AuditAction.logout: _("Logged out"),
+    AuditAction.locked: _("Account locked"),
+    AuditAction.project_create: _("Created project"),
+    AuditAction.project_update: _("Updated project"),
+    AuditAction.project_delete: _("Deleted project"),
+    AuditAction.project_stage: _("Moved stage"),
+    AuditAction.project_leader: _("Assigned leader"),
+    AuditAction.project_status: _("Changed status"),
+    AuditAction.activity_create: _("Recorded activity"),
+    AuditAction.export: _("Exported data"),
+    AuditAction.permission_denied: _("Permission refused"),
+    AuditAction.contact_unmask: _("Viewed unmasked contact details"),
+    AuditAction.user_create: _("Created user"),
+    AuditAction.user_disable: _("Disabled user"),
+    AuditAction.session_revoke: _("Revoked session"),
+}
+
+
+class Outcome(StrEnum):
+    success = "success"
+    failure = "failure"
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what to which object, from where, and whether it worked.
+
+    `username` and `roles` are copied in so a row stands alone; `changes` is JSON text,
+    {"field": [before, after]}, serialised once so its hash is the same on every database.
+    `row_hash` covers every other column and `prev_hash`, the row before's `row_hash`; the
+    unique `prev_hash` makes a forked chain (two rows after the same one) impossible.
+    """
+
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        sa.CheckConstraint("outcome IN ('success', 'failure')", name="known_outcome"),
+        # The auditor's filters and the history tab, each read newest or oldest first by id.
+        sa.Index("ix_audit_event_object", "object_type", "object_id", "id"),
+        sa.Index("ix_audit_event_user", "user_id", "id"),
+        sa.Index("ix_audit_event_username", "username", "id"),
+        sa.Index("ix_audit_event_action", "action", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    username: str = Field(max_length=64)
+    roles: str = Field(default="", max_length=128)
+    client_id: int | None = Field(default=None)
+    ip: str | None = Field(default=None, max_length=64)
+    user_agent: str | None = Field(default=None, max_length=300)
+    action: str = Field(max_length=64)
+    object_type: str | None = Field(default=None, max_length=32)
+    object_id: str | None = Field(default=None, max_length=64)
+    changes: str | None = Field(default=None, sa_type=sa.Text)
+    outcome: str = Field(default=Outcome.success.value, max_length=16)
+    detail: str | None = Field(default=None, sa_type=sa.Text)
+    prev_hash: str = Field(max_length=64, unique=True)
+    row_hash: str = Field(max_length=64, unique=True)
+
+    def changed_fields(self) -> dict[str, list[Any]]:
+        """`changes` decoded: {"field": [before, after]}."""
+        return json.loads(self.changes) if self.changes else {}

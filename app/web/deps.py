@@ -1,0 +1,138 @@
+"""Dependencies shared by both doors: the unit of work, the signed-in actor, permissions.
+
+Every route declares what it needs with `requires(Permission.x)`; a test walks the routes
+and fails on any that declares nothing and is not in PUBLIC_PATHS.
+"""
+
+import hmac
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from app.accounts.permissions import Actor, Permission
+from app.accounts.service import password_expired, resolve_session
+from app.db import utcnow
+from app.errors import AppError, PermissionDenied
+from app.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, _
+
+SESSION_COOKIE = "zs_session"
+LANG_COOKIE = "zs_lang"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+CSRF_MESSAGE = _("The form has expired or did not come from this site. Reload the page and "
+                 "try again.")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Routes anyone may call; everything else declares a permission.
+PUBLIC_PATHS = frozenset({
+    "/login", "/healthz", "/api/v1/openapi.json", "/api/docs",
+    "/api/v1/auth/token",
+})
+
+
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """One unit of work per request: commit before the response is sent, or roll back."""
+    write = request.method not in SAFE_METHODS
+    session: Session = request.app.state.session_factory(write)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+# scope="function": the commit happens before the answer leaves, so a client that reads
+# right after a write sees it.
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
+
+
+class LoginRequired(AppError):
+    status = 401
+    kind = "unauthenticated"
+    title = "Sign-in required"
+
+
+class PasswordChangeRequired(AppError):
+    status = 403
+    kind = "password-change-required"
+    title = "Password change required"
+
+
+class CsrfRefused(AppError):
+    status = 403
+    kind = "csrf"
+    title = "Forbidden"
+
+
+def request_locale(request: Request) -> str:
+    cookie = request.cookies.get(LANG_COOKIE)
+    if cookie in SUPPORTED_LOCALES:
+        return cookie
+    accept = request.headers.get("accept-language", "").lower()
+    if accept.startswith("en"):
+        return "en"
+    return DEFAULT_LOCALE
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+async def current_actor(request: Request, db: DbSession) -> Actor:
+    """The signed-in user from the session cookie; bearer tokens are the API's door."""
+    cached = getattr(request.state, "actor", None)
+    if cached is not None:
+        return cached
+    signed_in = resolve_session(db, request.cookies.get(SESSION_COOKIE))
+    if signed_in is None:
+        raise LoginRequired(_("Please sign in."))
+    actor = Actor.of(signed_in.user, signed_in.roles, ip=client_ip(request),
+                     user_agent=request.headers.get("user-agent"))
+    # Detached, so error pages rendered after a rollback can still show the name.
+    db.expunge(signed_in.user)
+    request.state.actor = actor
+    request.state.user = signed_in.user
+    request.state.session_id = signed_in.session_id
+    request.state.csrf_token = signed_in.csrf_token
+    request.state.locale = signed_in.user.language
+    if request.method not in SAFE_METHODS:
+        await _check_csrf(request, signed_in.csrf_token)
+    return actor
+
+
+async def _check_csrf(request: Request, expected: str) -> None:
+    """Synchronizer token bound to the server-side session (form field or HTMX header)."""
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get(CSRF_FIELD)
+            sent = value if isinstance(value, str) else None
+    if not sent or not hmac.compare_digest(sent, expected):
+        raise CsrfRefused(CSRF_MESSAGE)
+
+
+class PermissionCheck:
+    """`Depends(PermissionCheck(p))`: the actor, if they hold permission p."""
+
+    def __init__(self, permission: Permission, *, allow_password_change: bool = False) -> None:
+        self.permission = permission
+        self.allow_password_change = allow_password_change
+
+    async def __call__(self, request: Request, actor: Annotated[Actor, Depends(current_actor)]
+                       ) -> Actor:
+        user = request.state.user
+        if not self.allow_password_change and password_expired(user, utcnow()):
+            raise PasswordChangeRequired(_("Please set a new password first."))
+        if not actor.can(self.permission):
+            raise PermissionDenied(_("You may not do this."), action=self.permission.value)
+        return actor
+
+
+def requires(permission: Permission, *, allow_password_change: bool = False) -> object:
+    return Depends(PermissionCheck(permission, allow_password_change=allow_password_change))

@@ -1,0 +1,26 @@
+"""The side menu, as data: each entry shows only to those holding its permission."""
+
+from dataclasses import dataclass
+
+from app.accounts.permissions import Actor, Permission
+from app.i18n import _
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str
+    href: str
+    permission: Permission
+
+
+NAV: list[NavItem] = [
+    NavItem("account", _("My account"), "/account", Permission.self_service),
+    NavItem("users", _("Users"), "/admin/users", Permission.user_manage),
+]
+
+
+def menu_for(actor: Actor | None) -> list[NavItem]:
+    if actor is None:
+        return []
+    return [item for item in NAV if actor.can(item.permission)]
