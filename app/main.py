@@ -182,6 +182,9 @@ def iter_api_routes(routes: list[Any]) -> Iterator[APIRoute]:
 
 def create_app(session_factory: SessionFactory | None = None) -> FastAPI:
     from app.accounts.pages import router as accounts_pages
+    from app.audit.pages import router as audit_pages
+    from app.investors.pages import router as investors_pages
+    from app.projects.pages import router as project_pages
 
     settings = get_settings()
     app = ZhaoshangApp(
@@ -198,6 +201,9 @@ def create_app(session_factory: SessionFactory | None = None) -> FastAPI:
     app.add_exception_handler(Exception, server_error_handler)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.include_router(accounts_pages)
+    app.include_router(audit_pages)
+    app.include_router(investors_pages)
+    app.include_router(project_pages)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

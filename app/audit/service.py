@@ -223,6 +223,7 @@ def search(
     object_id: object = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    outcome: str | None = None,
     limit: int = 50,
     before_id: int | None = None,
 ) -> list[AuditEvent]:
@@ -245,6 +246,8 @@ def search(
         query = query.where(AuditEvent.occurred_at >= since)
     if until is not None:
         query = query.where(AuditEvent.occurred_at < until)
+    if outcome:
+        query = query.where(AuditEvent.outcome == outcome)
     if before_id is not None:
         query = query.where(AuditEvent.id < before_id)  # type: ignore[operator]
     query = query.order_by(AuditEvent.id.desc()).limit(max(1, min(limit, MAX_PAGE)))  # type: ignore[union-attr]

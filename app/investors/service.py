@@ -1,14 +1,20 @@
-"""Investor identity: credit codes (GB 32100-2015), name normalisation, finding matches."""
+"""Investor identity: credit codes (GB 32100-2015), name normalisation, finding matches;
+and contacts' personal information, masked for those who do not work on the project."""
 
 import unicodedata
+from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 from sqlmodel import Session
 
-from app.errors import ValidationFailed
+from app.accounts.permissions import Actor, Permission
+from app.audit.models import AuditAction
+from app.audit.service import record
+from app.errors import PermissionDenied, ValidationFailed
 from app.i18n import _
 from app.investors.models import Investor, InvestorContact
 from app.investors.schemas import InvestorIn
+from app.projects.models import Project, TeamMember
 
 CREDIT_CODE_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -92,3 +98,99 @@ def resolve_investor(session: Session, data: InvestorIn) -> Investor:
     for contact in data.contacts:
         session.add(InvestorContact(investor_id=investor.id, **contact.model_dump()))
     return investor
+
+
+# --- contacts: personal information, masked unless one works on the project ------------
+
+@dataclass(frozen=True)
+class ContactView:
+    """A contact as shown: `masked` when phone or e-mail were hidden from this reader."""
+
+    id: int
+    name: str
+    title: str | None
+    phone: str | None
+    email: str | None
+    masked: bool
+
+
+def _mask_chars(text: str, keep_head: int, keep_tail: int) -> str:
+    """Replace every letter or digit with * except the first `keep_head` and last
+    `keep_tail` of them; separators (spaces, dashes, brackets, +) stay in place."""
+    total = sum(ch.isalnum() for ch in text)
+    out, seen = [], 0
+    for ch in text:
+        if ch.isalnum():
+            seen += 1
+            visible = seen <= keep_head or seen > total - keep_tail
+            out.append(ch if visible else "*")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """138****1234: long numbers keep the first 3 and last 4 digits; shorter ones at most
+    the last 4 and never more than half, so at least half is always hidden."""
+    if not phone or not phone.strip():
+        return phone
+    text = phone.strip()
+    digits = sum(ch.isalnum() for ch in text)
+    keep_head = 3 if digits >= 11 else 0
+    return _mask_chars(text, keep_head, min(4, digits // 2))
+
+
+def mask_email(email: str | None) -> str | None:
+    """z***@example.com: the first character and the domain; "***" hides the length."""
+    if not email or not email.strip():
+        return email
+    local, at, domain = email.strip().rpartition("@")
+    if not at:
+        return domain[:1] + "***"
+    return f"{local[:1]}***@{domain}"
+
+
+def works_on_project(session: Session, actor: Actor, project: Project) -> bool:
+    """Administrators, the responsible leader, the project's team and its creator see
+    contacts in full; anyone else sees them masked."""
+    if actor.is_admin:
+        return True
+    if actor.user_id is None:
+        return False
+    if actor.user_id in (project.leader_id, project.created_by_id):
+        return True
+    member = session.scalar(select(TeamMember.id).where(
+        TeamMember.project_id == project.id, TeamMember.user_id == actor.user_id))
+    return member is not None
+
+
+def project_contacts(session: Session, actor: Actor, project_id: int, *,
+                     unmask: bool = False) -> list[ContactView]:
+    """The project investor's contacts, masked for those who do not work on the project.
+    `unmask` shows them in full to anyone holding contact.unmask, and is audited."""
+    # Imported here: app.projects.service imports this module.
+    from app.projects.service import get_project
+
+    project = get_project(session, project_id, actor)
+    if unmask and not actor.can(Permission.contact_unmask):
+        raise PermissionDenied(_("You may not view full contact details."),
+                               action=Permission.contact_unmask.value,
+                               object_type="project", object_id=project.id)
+    contacts = session.scalars(
+        select(InvestorContact).where(InvestorContact.investor_id == project.investor_id)
+        .order_by(InvestorContact.id)
+    ).all()
+    if unmask:
+        record(session, actor, AuditAction.contact_unmask, object_type="project",
+               object_id=project.id,
+               detail="investor_contact " + ",".join(str(c.id) for c in contacts))
+    full = unmask or works_on_project(session, actor, project)
+    return [
+        ContactView(
+            id=c.id or 0, name=c.name, title=c.title,
+            phone=c.phone if full else mask_phone(c.phone),
+            email=c.email if full else mask_email(c.email),
+            masked=not full and bool(c.phone or c.email),
+        )
+        for c in contacts
+    ]

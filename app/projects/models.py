@@ -199,3 +199,15 @@ class CodeSequence(SQLModel, table=True):
     __tablename__ = "code_sequence"
     year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     last_value: int = Field(default=0)
+
+
+class SavedView(SQLModel, table=True):
+    """A user's named project-list filter (its query string), shown as a tab."""
+
+    __tablename__ = "saved_view"
+    __table_args__ = (sa.UniqueConstraint("user_id", "name", name="uq_saved_view_user_name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", ondelete="CASCADE")
+    name: str = Field(max_length=40)
+    query: str = Field(max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

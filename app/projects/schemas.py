@@ -185,3 +185,31 @@ class ProjectRead(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+SORTABLE = ("name", "total_investment", "stage", "last_activity_at", "first_reported_at",
+            "updated_at", "code")
+
+
+class ProjectFilters(BaseModel):
+    """The list's query: the same filters for the pages, the API, exports and drill-downs."""
+
+    model_config = ConfigDict(extra="ignore")
+    stage: list[Stage] = Field(default_factory=list)
+    status: list[Status] = Field(default_factory=list)
+    county: Code | None = None
+    chain: Code | None = None
+    region: Code | None = None
+    method: Code | None = None
+    category: Code | None = None
+    key_level: KeyLevel | None = None
+    leader_id: int | None = None
+    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    min_investment: Amount | None = None
+    max_investment: Amount | None = None
+    reported_from: date | None = None
+    reported_to: date | None = None
+    updated_since: datetime | None = None
+    # No follow-up for at least this many days (or never).
+    idle_days: Annotated[int, Field(ge=1, le=3650)] | None = None
+    needs_leader: bool = False

@@ -36,6 +36,7 @@ from app.projects.models import (
     CodeSequence,
     LeaderAssignment,
     Project,
+    SavedView,
     StageEvent,
     StatusChange,
     TeamMember,
@@ -196,10 +197,13 @@ def _check_business_date(happened_on: date, not_before: date | None, now: dateti
         )
 
 
-def search_text_for(name: str, investor_name: str, code: str) -> str:
-    """Lower-case haystack: names, code, full pinyin and pinyin initials (nydc → 宁远电池)."""
-    parts = [name, investor_name, code]
-    for text in (name, investor_name):
+def search_text_for(project: Project, investor_name: str) -> str:
+    """Lower-case haystack: names, code, full pinyin and pinyin initials (nydc → 宁远电池).
+    A confidential project is found only by its code and code name."""
+    if project.is_confidential:
+        return f"{project.code} {project.code_name or ''}".lower()
+    parts = [project.name, investor_name, project.code]
+    for text in (project.name, investor_name):
         parts.append("".join(lazy_pinyin(text)))
         parts.append("".join(lazy_pinyin(text, style=Style.FIRST_LETTER)))
     return " ".join(parts).lower()
@@ -295,13 +299,13 @@ def create_project(session: Session, data: ProjectCreate, *, actor: Actor,
         first_reported_at=now,
         first_report_county_code=data.county,
         leader_id=data.leader_id,
-        search_text=search_text_for(data.name, investor.name, code),
         created_by_id=actor.user_id,
         updated_by_id=actor.user_id,
         created_at=now,
         updated_at=now,
         version=1,
     )
+    project.search_text = search_text_for(project, investor.name)
     session.add(project)
     session.flush()
     # First contact is an event too, so funnels and time-in-stage read one table.
@@ -352,10 +356,9 @@ def update_project(session: Session, project_id: int, data: ProjectUpdate, *,
     before = {column: getattr(project, column) for column in columns}
     for column, value in columns.items():
         setattr(project, column, value)
-    if "name" in changes:
+    if {"name", "is_confidential", "code_name"} & set(changes):
         investor = session.get(Investor, project.investor_id)
-        project.search_text = search_text_for(project.name, investor.name if investor else "",
-                                              project.code)
+        project.search_text = search_text_for(project, investor.name if investor else "")
     _touch(project, actor, now)
     record(session, actor, "project.update", object_type="project", object_id=project.id,
            changes=diff(before, columns), now=now)
@@ -605,3 +608,40 @@ def leader_history(session: Session, project_id: int, actor: Actor) -> list[Lead
     return list(session.scalars(
         select(LeaderAssignment).where(LeaderAssignment.project_id == project_id)
         .order_by(LeaderAssignment.started_at, LeaderAssignment.id)))
+
+
+# --- saved views -------------------------------------------------------------------------
+
+MAX_SAVED_VIEWS = 20
+
+
+def saved_views(session: Session, actor: Actor) -> list[SavedView]:
+    return list(session.scalars(select(SavedView).where(SavedView.user_id == actor.user_id)
+                                .order_by(SavedView.name)))
+
+
+def save_view(session: Session, actor: Actor, name: str, query: str) -> SavedView:
+    name = name.strip()
+    if not name or len(name) > 40:
+        raise ValidationFailed(_("Give the view a name of up to 40 characters."), field="name")
+    existing = session.scalar(select(SavedView).where(SavedView.user_id == actor.user_id,
+                                                      SavedView.name == name))
+    if existing is not None:
+        existing.query = query[:2000]
+        session.flush()
+        return existing
+    if len(saved_views(session, actor)) >= MAX_SAVED_VIEWS:
+        raise ValidationFailed(_("At most {limit} saved views; delete one first."),
+                               field="name", limit=MAX_SAVED_VIEWS)
+    view = SavedView(user_id=actor.user_id or 0, name=name, query=query[:2000])
+    session.add(view)
+    session.flush()
+    return view
+
+
+def delete_view(session: Session, actor: Actor, view_id: int) -> None:
+    view = session.get(SavedView, view_id)
+    if view is None or view.user_id != actor.user_id:
+        raise NotFound(_("That view does not exist."))
+    session.delete(view)
+    session.flush()

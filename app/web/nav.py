@@ -15,8 +15,10 @@ class NavItem:
 
 
 NAV: list[NavItem] = [
+    NavItem("projects", _("Projects"), "/projects", Permission.project_read),
     NavItem("account", _("My account"), "/account", Permission.self_service),
     NavItem("users", _("Users"), "/admin/users", Permission.user_manage),
+    NavItem("audit", _("Audit trail"), "/audit", Permission.audit_read),
 ]
 
 

@@ -16,10 +16,12 @@ from jinja2_fragments import render_block
 
 from app.clock import local_datetime
 from app.config import PROJECT_ROOT, get_settings
-from app.i18n import DEFAULT_LOCALE, translate
+from app.i18n import DEFAULT_LOCALE, _, translate
 from app.web.nav import menu_for
 
 EMPTY = "--"
+YI_YUAN = _("100 million yuan")
+WAN_YUAN = _("10,000 yuan")
 
 
 def money(value: Decimal | None, places: int = 2) -> str:
@@ -34,8 +36,8 @@ def money_large(value: Decimal | None, locale: str = DEFAULT_LOCALE) -> str:
     if value is None:
         return EMPTY
     if abs(value) >= 10_000:
-        return f"{value / 10_000:,.2f} " + translate("yi yuan", locale)
-    return f"{value:,.2f} " + translate("wan yuan", locale)
+        return f"{value / 10_000:,.2f} " + translate(YI_YUAN, locale)
+    return f"{value:,.2f} " + translate(WAN_YUAN, locale)
 
 
 def day(value: date | datetime | None) -> str:
