@@ -20,6 +20,7 @@ from alembic.util import CommandError
 from pydantic import ValidationError
 
 from app.accounts.service import create_user
+from app.api.cli import clients_app, webhooks_app
 from app.audit.cli import audit_app
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.db import create_db_engine, session_scope
@@ -39,6 +40,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
+app.add_typer(clients_app, name="clients")
+app.add_typer(webhooks_app, name="webhooks")
 
 
 def fail(message: str) -> NoReturn:

@@ -36,6 +36,16 @@ class Settings(BaseSettings):
     # None: Secure cookies whenever the request came over HTTPS.
     cookie_secure: bool | None = None
 
+    # REST API (app/api): user token lifetime, requests a minute per client or user (a
+    # client may have its own), largest request body.
+    api_token_minutes: int = 60
+    api_rate_limit_per_minute: int = 600
+    api_max_body_bytes: int = 1_048_576
+    # Webhooks: also deliver from inside the app every N seconds (cron runs
+    # `zhaoshang webhooks deliver` otherwise).
+    webhooks_background: bool = False
+    webhooks_interval_seconds: int = 30
+
     @model_validator(mode="after")
     def refuse_unsafe_production(self) -> "Settings":
         if self.environment == "production":

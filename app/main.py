@@ -120,7 +120,8 @@ async def app_error_handler(request: Request, exc: Exception) -> Response:
     elif isinstance(exc, CsrfRefused):
         _audit_refusal(request, exc, "csrf.refused")
     if _is_api(request):
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
+        headers.update(getattr(exc, "headers", None) or {})  # e.g. Retry-After on a 429
         return problem(exc.status, exc.detail(locale), exc.kind,
                        errors=[p.render(locale) for p in exc.errors], headers=headers)
     if isinstance(exc, LoginRequired):
@@ -136,16 +137,19 @@ async def app_error_handler(request: Request, exc: Exception) -> Response:
     return error_page(request, exc.status, exc.detail(locale))
 
 
+def _field_name(err: dict[str, Any]) -> str:
+    """The field a validation error is about, as API.md names it ("total_investment",
+    "investor.credit_code", "limit"); "body" for a body that is not JSON or not an object."""
+    loc = [str(part) for part in err.get("loc", ())]
+    if err.get("type") == "json_invalid":
+        return "body"
+    parts = loc[1:] if loc and loc[0] in ("body", "query", "path", "header", "cookie") else loc
+    return ".".join(parts) or (loc[0] if loc else "body")
+
+
 async def validation_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    errors = [
-        {
-            "field": ".".join(str(part) for part in err["loc"]
-                              if part not in ("body", "query", "path", "header")),
-            "message": err["msg"],
-        }
-        for err in exc.errors()
-    ]
+    errors = [{"field": _field_name(err), "message": err["msg"]} for err in exc.errors()]
     if _is_api(request):
         return problem(422, "The request has invalid fields.", "validation-error",
                        errors=errors)
@@ -182,9 +186,20 @@ def iter_api_routes(routes: list[Any]) -> Iterator[APIRoute]:
 
 def create_app(session_factory: SessionFactory | None = None) -> FastAPI:
     from app.accounts.pages import router as accounts_pages
+    from app.activities.api import router as activities_api
+    from app.analytics.api import router as analytics_api
+    from app.analytics.pages import router as analytics_pages
+    from app.api.middleware import BodySizeLimitMiddleware, install_openapi_extras
+    from app.api.pages import router as api_client_pages
+    from app.api.routes import docs_router as api_docs
+    from app.api.routes import router as api_routes
+    from app.api.webhooks import background_delivery
     from app.audit.pages import router as audit_pages
     from app.investors.pages import router as investors_pages
+    from app.lookups.api import router as lookups_api
+    from app.projects.api import router as projects_api
     from app.projects.pages import router as project_pages
+    from app.workbench.pages import router as workbench_pages
 
     settings = get_settings()
     app = ZhaoshangApp(
@@ -193,17 +208,30 @@ def create_app(session_factory: SessionFactory | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
+        lifespan=background_delivery,
     )
     app.state.session_factory = session_factory or default_session_factory(get_engine())
     app.add_exception_handler(AppError, app_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_exception_handler(Exception, server_error_handler)
+    app.add_middleware(BodySizeLimitMiddleware,
+                       max_bytes=lambda: get_settings().api_max_body_bytes)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.include_router(accounts_pages)
+    app.include_router(analytics_pages)
     app.include_router(audit_pages)
     app.include_router(investors_pages)
     app.include_router(project_pages)
+    app.include_router(workbench_pages)
+    app.include_router(api_client_pages)
+    app.include_router(api_docs)
+    app.include_router(api_routes)
+    app.include_router(projects_api)
+    app.include_router(activities_api)
+    app.include_router(lookups_api)
+    app.include_router(analytics_api)
+    install_openapi_extras(app)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

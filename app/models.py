@@ -2,6 +2,16 @@
 
 from app.accounts.models import User, UserRole, UserSession
 from app.activities.models import Activity, ActivityParticipant
+from app.analytics.models import FundsEntry, Target, WarningRule
+from app.api.models import (
+    ApiClient,
+    ApiToken,
+    IdempotencyKey,
+    RateLimitWindow,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
 from app.audit.models import AuditEvent
 from app.investors.models import Investor, InvestorContact
 from app.lookups.models import Category, Chain, ChainLink, County, Method, Region, Zone
@@ -19,25 +29,35 @@ from app.projects.models import (
 __all__ = [
     "Activity",
     "ActivityParticipant",
+    "ApiClient",
+    "ApiToken",
     "AuditEvent",
     "Category",
     "Chain",
     "ChainLink",
     "CodeSequence",
     "County",
+    "FundsEntry",
+    "IdempotencyKey",
     "Investor",
     "InvestorContact",
     "LeaderAssignment",
     "Method",
     "PlanMilestone",
     "Project",
+    "RateLimitWindow",
     "Region",
     "SavedView",
     "StageEvent",
     "StatusChange",
+    "Target",
     "TeamMember",
     "User",
     "UserRole",
     "UserSession",
+    "WarningRule",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookSubscription",
     "Zone",
 ]

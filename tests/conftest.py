@@ -8,6 +8,7 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -39,12 +40,13 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def throwaway_database(folder: Path) -> Iterator[str]:
+    """An empty database of the kind TEST_DATABASE_URL names (default: SQLite in `folder`);
+    on PostgreSQL created beside the one named and dropped afterwards."""
     base = os.environ.get("TEST_DATABASE_URL")
     if not base or base.startswith("sqlite"):
-        path: Path = tmp_path_factory.mktemp("db") / "test.db"
-        yield f"sqlite:///{path}"
+        yield f"sqlite:///{folder / f'test-{uuid.uuid4().hex[:8]}.db'}"
         return
     name = f"zs_test_{uuid.uuid4().hex[:10]}"
     admin = create_db_engine(base).execution_options(isolation_level="AUTOCOMMIT")
@@ -56,6 +58,12 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with throwaway_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -143,7 +151,8 @@ def count(session: Session, table: Any, *where: Any) -> int:
 def make_actor(session: Session, username: str, name: str, roles: list[str],
                county_code: str | None = None, title: str | None = None) -> Actor:
     user = create_user(session, username=username, display_name=name, password=TEST_PASSWORD,
-                       roles=roles, county_code=county_code, title=title)
+                       roles=roles, county_code=county_code, title=title,
+                       must_change_password=False)
     return Actor.of(user, set(roles))
 
 
@@ -204,3 +213,48 @@ def make_project(session: Session, staff: Actor):
 
 
 FROZEN_NOW = datetime(2026, 6, 30, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def statements(engine: Engine):
+    """Counts SQL statements sent while the test runs: `with statements() as counted:`."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting():
+        counted: list[str] = []
+
+        def listener(conn, cursor, statement, parameters, context, executemany):
+            counted.append(statement)
+
+        sa.event.listen(engine, "before_cursor_execute", listener)
+        try:
+            yield counted
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", listener)
+
+    return counting
+
+
+def bulk_projects(session: Session, n: int, *, county: str = "yaodu",
+                  stage: str = "contact") -> None:
+    """n plain projects inserted in two statements, for size-independence tests."""
+    from app.investors.models import Investor
+    from app.projects.models import Project
+
+    now = datetime.now(UTC)
+    start = session.scalar(sa.select(sa.func.count()).select_from(Investor)) or 0
+    investor_ids = session.scalars(
+        sa.insert(Investor).returning(Investor.id, sort_by_parameter_order=True),
+        [{"name": f"批量投资方{start + i}", "normalized_name": f"批量投资方{start + i}",
+          "created_at": now} for i in range(n)]).all()
+    session.execute(sa.insert(Project), [
+        {"code": f"BULK-{start + i:06d}", "name": f"批量项目{start + i}",
+         "investor_id": investor_ids[i], "category_code": "industrial", "chain_code": "pv",
+         "region_code": "csj", "method_code": "by_chain", "county_code": county,
+         "total_investment": Decimal("100.00"), "stage": stage, "status": "active",
+         "first_report_county_code": county, "search_text": f"批量项目{start + i}",
+         "stage_entered_on": now.date(), "first_reported_at": now, "created_at": now,
+         "updated_at": now, "version": 1, "is_confidential": False}
+        for i in range(n)])
+    session.flush()

@@ -141,14 +141,6 @@ async def sign_out(
 
 # --- one's own account -------------------------------------------------------------------
 
-@router.get("/")
-async def home(
-    actor: Annotated[Actor, requires(Permission.self_service)],
-) -> Response:
-    # The workspace pages replace this once they exist; until then the account page.
-    return RedirectResponse("/account", status_code=303)
-
-
 @router.get("/account")
 async def account(
     request: Request, db: DbSession,

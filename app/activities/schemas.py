@@ -4,7 +4,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 
 class ActivityKind(StrEnum):
@@ -16,16 +16,24 @@ class ActivityKind(StrEnum):
     other = "other"
 
 
+def _plausible(moment: datetime) -> datetime:
+    # Far-off years overflow when converted to UTC for storage; no follow-up is that old.
+    if not 1900 <= moment.year <= 9998:
+        raise ValueError("year out of range")
+    return moment
+
+
 class ActivityCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: ActivityKind
-    happened_at: AwareDatetime
+    happened_at: Annotated[AwareDatetime, AfterValidator(_plausible)]
     summary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                               max_length=5000)]
     next_step: Annotated[str, StringConstraints(strip_whitespace=True,
                                                 max_length=2000)] | None = None
     next_due_on: date | None = None
-    participant_ids: list[int] = Field(default_factory=list, max_length=50)
+    participant_ids: list[Annotated[int, Field(ge=1, le=2_147_483_647)]] = Field(
+        default_factory=list, max_length=50)
     other_participants: Annotated[str, StringConstraints(strip_whitespace=True,
                                                          max_length=500)] | None = None
 

@@ -74,6 +74,17 @@ def list_activities(session: Session, project_id: int, actor: Actor, *, limit: i
                                 .limit(limit)))
 
 
+def activity_page(session: Session, project_id: int, actor: Actor, *, limit: int,
+                  before_id: int | None = None) -> list[Activity]:
+    """The API's pages: newest recorded first, by id, so a cursor (the last id) never skips
+    or repeats a row; `list_activities` orders by when they happened, for the pages."""
+    get_project(session, project_id, actor)
+    query = select(Activity).where(Activity.project_id == project_id)
+    if before_id is not None:
+        query = query.where(Activity.id < before_id)
+    return list(session.scalars(query.order_by(Activity.id.desc()).limit(limit)))
+
+
 def participants_of(session: Session, activity_ids: list[int]) -> dict[int, list[int]]:
     rows = session.execute(select(ActivityParticipant.activity_id, ActivityParticipant.user_id)
                            .where(ActivityParticipant.activity_id.in_(activity_ids)))
@@ -83,4 +94,4 @@ def participants_of(session: Session, activity_ids: list[int]) -> dict[int, list
     return result
 
 
-__all__ = ["add_activity", "list_activities", "participants_of"]
+__all__ = ["activity_page", "add_activity", "list_activities", "participants_of"]

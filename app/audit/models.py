@@ -39,6 +39,10 @@ class AuditAction(StrEnum):
     contact_unmask = "contact.unmask"
     user_create = "user.create"
     user_disable = "user.disable"
+    user_enable = "user.enable"
+    user_password = "user.password"
+    project_team = "project.team"
+    csrf_refused = "csrf.refused"
     session_revoke = "session.revoke"
 
 
@@ -60,6 +64,10 @@ ACTION_LABELS: dict[str, str] = {
     AuditAction.contact_unmask: _("Viewed unmasked contact details"),
     AuditAction.user_create: _("Created user"),
     AuditAction.user_disable: _("Disabled user"),
+    AuditAction.user_enable: _("Enabled user"),
+    AuditAction.user_password: _("Changed password"),
+    AuditAction.project_team: _("Changed the team"),
+    AuditAction.csrf_refused: _("Refused a form without a valid token"),
     AuditAction.session_revoke: _("Revoked session"),
 }
 

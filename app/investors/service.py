@@ -95,8 +95,13 @@ def resolve_investor(session: Session, data: InvestorIn) -> Investor:
         session.flush()
     elif credit_code and investor.credit_code is None:
         investor.credit_code = credit_code
+    known = {tuple(row) for row in session.execute(
+        select(InvestorContact.name, InvestorContact.phone)
+        .where(InvestorContact.investor_id == investor.id))}
     for contact in data.contacts:
-        session.add(InvestorContact(investor_id=investor.id, **contact.model_dump()))
+        if (contact.name, contact.phone) not in known:  # a re-sent contact is not a new one
+            session.add(InvestorContact(investor_id=investor.id, **contact.model_dump()))
+            known.add((contact.name, contact.phone))
     return investor
 
 

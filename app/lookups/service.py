@@ -81,6 +81,12 @@ def leaders(session: Session) -> list[PersonOption]:
     return [PersonOption(*row) for row in rows]
 
 
+def leaders_for(session: Session, actor: Actor) -> list[PersonOption]:
+    """The leaders an API caller may assign: the city's, and its own county's if scoped."""
+    return [p for p in leaders(session)
+            if actor.county_code is None or p.county_code in (None, actor.county_code)]
+
+
 def colleagues(session: Session, actor: Actor) -> list[PersonOption]:
     """Active staff and leaders the actor can put on a team (their county, or the city)."""
     query = (select(User.id, User.display_name, User.title, User.county_code)

@@ -61,7 +61,7 @@ class Project(SQLModel, table=True):
     planned_groundbreaking_on: date | None = Field(default=None)
 
     stage: str = Field(default=Stage.contact.value, max_length=16)
-    stage_entered_on: date = Field(default_factory=date.today)
+    stage_entered_on: date  # set by the service, in the bureau's time zone
     status: str = Field(default=Status.active.value, max_length=16)
     status_reason: str | None = Field(default=None)
     termination_reason: str | None = Field(default=None, max_length=32)

@@ -6,7 +6,7 @@ objects) and each page costs a fixed number of statements.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -17,13 +17,23 @@ from sqlmodel import Session
 
 from app.accounts.models import User
 from app.accounts.permissions import Actor
+from app.activities.models import Activity, ActivityParticipant
 from app.config import get_settings
-from app.db import utcnow
+from app.db import Money, utcnow
+from app.errors import NotFound
+from app.i18n import _
 from app.investors.models import Investor
-from app.lookups.models import Chain, County, Region
-from app.projects.models import Project, TeamMember
+from app.lookups.models import Category, Chain, ChainLink, County, Method, Region, Zone
+from app.projects.models import (
+    LeaderAssignment,
+    PlanMilestone,
+    Project,
+    StageEvent,
+    StatusChange,
+    TeamMember,
+)
 from app.projects.schemas import SORTABLE, ProjectFilters
-from app.projects.service import visible
+from app.projects.service import find_duplicate_projects, visible
 from app.projects.stages import STAGE_ORDER
 
 Leader = aliased(User, name="leader")
@@ -81,6 +91,38 @@ def filter_clauses(filters: ProjectFilters, *, now: datetime | None = None) -> l
                               Project.last_activity_at < cutoff))
     if filters.needs_leader:
         clauses.append(Project.leader_id.is_(None))
+    if filters.follow_up_due_by:
+        clauses.append(Project.next_follow_up_on <= filters.follow_up_due_by)
+    clauses += _milestone_clauses(filters)
+    return clauses
+
+
+def _milestone_clauses(filters: ProjectFilters) -> list[Any]:
+    """The cockpit's drill-downs (app.analytics), so a figure and its list agree."""
+    clauses: list[Any] = []
+    if filters.reached or filters.reached_from or filters.reached_to:
+        stage = filters.reached or STAGE_ORDER[0]
+        later = [s.value for s in STAGE_ORDER if s.rank >= stage.rank]
+        events = select(StageEvent.project_id).where(StageEvent.to_stage.in_(later))
+        if filters.reached_from or filters.reached_to:
+            first = func.min(StageEvent.happened_on)
+            events = events.group_by(StageEvent.project_id).having(
+                *([first >= filters.reached_from] if filters.reached_from else []),
+                *([first <= filters.reached_to] if filters.reached_to else []))
+            clauses.append(Project.id.in_(events))
+        else:
+            clauses.append(sa.or_(Project.stage.in_(later), Project.id.in_(events)))
+    if filters.advanced_from or filters.advanced_to:
+        moves = select(StageEvent.project_id).where(
+            StageEvent.from_stage.is_not(None), sa.not_(StageEvent.is_backward),
+            *([StageEvent.happened_on >= filters.advanced_from] if filters.advanced_from
+              else []),
+            *([StageEvent.happened_on <= filters.advanced_to] if filters.advanced_to else []))
+        clauses.append(Project.id.in_(moves))
+    if filters.planned_from:
+        clauses.append(Project.planned_groundbreaking_on >= filters.planned_from)
+    if filters.planned_to:
+        clauses.append(Project.planned_groundbreaking_on <= filters.planned_to)
     return clauses
 
 
@@ -88,6 +130,8 @@ def _works_on(actor: Actor) -> Any:
     """True where the actor may see a confidential project's real name."""
     if actor.is_admin:
         return sa.true()
+    if actor.user_id is None:
+        return sa.false()  # an agency client (`== None` would match every unled project)
     on_team = sa.exists().where(TeamMember.project_id == Project.id,
                                 TeamMember.user_id == actor.user_id)
     return sa.or_(Project.leader_id == actor.user_id, Project.created_by_id == actor.user_id,
@@ -118,6 +162,11 @@ def _joined(query: Any) -> Any:
             .join(Chain, Chain.code == Project.chain_code)
             .join(Region, Region.code == Project.region_code)
             .outerjoin(Leader, Leader.id == Project.leader_id))
+
+
+def select_rows(actor: Actor) -> Any:
+    """The list's columns and joins, for other pages that show project rows."""
+    return _joined(select(*list_columns(actor)).select_from(Project))
 
 
 def _order_by(sort: str) -> list[Any]:
@@ -161,3 +210,341 @@ def count_by_stage(session: Session, actor: Actor, filters: ProjectFilters,
     counts = dict(session.execute(
         select(Project.stage, func.count()).where(*where).group_by(Project.stage)).all())
     return {stage.value: counts.get(stage.value, 0) for stage in STAGE_ORDER}
+
+
+# --- kanban and duplicates (project pages) -----------------------------------------------
+
+@dataclass
+class KanbanColumn:
+    """One stage: count and Σ of every filtered project in it, and the first few cards."""
+
+    stage: str
+    count: int
+    total_investment: Decimal
+    cards: list[Any]
+
+    @property
+    def hidden(self) -> int:
+        return max(0, self.count - len(self.cards))
+
+
+def kanban_columns(session: Session, actor: Actor, filters: ProjectFilters, *,
+                   per_column: int = 30, now: datetime | None = None) -> list[KanbanColumn]:
+    """The board in two statements whatever the data size: one GROUP BY for the counts and
+    sums, one window query for the `per_column` most recently updated cards per stage."""
+    where = [visible(actor), *filter_clauses(filters, now=now)]
+    totals = {
+        stage: (count, amount) for stage, count, amount in session.execute(
+            select(Project.stage, func.count(), func.sum(Project.total_investment))
+            .where(*where).group_by(Project.stage))
+    }
+    position = func.row_number().over(
+        partition_by=Project.stage, order_by=(Project.updated_at.desc(), Project.id.desc())
+    ).label("position")
+    ranked = (_joined(select(*list_columns(actor), position).select_from(Project))
+              .where(*where).subquery())
+    rows = session.execute(
+        select(ranked).where(ranked.c.position <= per_column).order_by(ranked.c.position)
+    ).all()
+    cards: dict[str, list[Any]] = {stage.value: [] for stage in STAGE_ORDER}
+    for row in rows:
+        cards[row.stage].append(row)
+    return [
+        KanbanColumn(stage=stage.value, count=totals.get(stage.value, (0, None))[0],
+                     total_investment=totals.get(stage.value, (0, None))[1] or Decimal("0.00"),
+                     cards=cards[stage.value])
+        for stage in STAGE_ORDER
+    ]
+
+
+def duplicate_candidates(session: Session, actor: Actor, *, investor_name: str,
+                         credit_code: str | None) -> list[Any]:
+    """Live projects of the same investor, as list rows (county name, masked names).
+    Deliberately city-wide, not `visible(actor)`: a county must learn that another county
+    reported the investor first, or the duplicate would go unnoticed."""
+    ids = [p.id for p in find_duplicate_projects(session, investor_name=investor_name,
+                                                 credit_code=credit_code)]
+    if not ids:
+        return []
+    return list(session.execute(
+        _joined(select(*list_columns(actor)).select_from(Project))
+        .where(Project.id.in_(ids)).order_by(Project.first_reported_at, Project.id)
+    ).all())
+
+
+# --- the project page ----------------------------------------------------------------------
+
+Creator = aliased(User, name="creator")
+Updater = aliased(User, name="updater")
+
+
+def project_detail(session: Session, actor: Actor, project_id: int) -> Any:
+    """One project as the page shows it: every column, lookup names, investor, leader,
+    creator and last editor. A confidential project shows its code name (and no investor)
+    to those who do not work on it; another county's project does not exist (NotFound)."""
+    shows_name = sa.or_(sa.not_(Project.is_confidential), _works_on(actor))
+    columns = [c for c in Project.__table__.c if c.key not in ("name", "search_text")]
+    lookups = []
+    for table, key in ((Category, "category"), (Chain, "chain"), (ChainLink, "chain_link"),
+                       (Region, "region"), (Method, "method"), (County, "county"),
+                       (Zone, "zone")):
+        lookups += [table.name.label(f"{key}_name"), table.name_en.label(f"{key}_name_en")]
+    row = session.execute(
+        select(
+            *columns,
+            sa.case((shows_name, Project.name), else_=Project.code_name).label("name"),
+            shows_name.label("shows_name"),
+            _works_on(actor).label("works_on"),
+            *lookups,
+            sa.case((shows_name, Investor.name), else_=sa.literal("***")).label("investor_name"),
+            sa.case((shows_name, Investor.credit_code), else_=sa.null())
+            .label("investor_credit_code"),
+            Investor.hq_province.label("investor_hq_province"),
+            Investor.hq_city.label("investor_hq_city"),
+            Investor.ownership.label("investor_ownership"),
+            Leader.display_name.label("leader_name"), Leader.title.label("leader_title"),
+            Creator.display_name.label("created_by_name"),
+            Updater.display_name.label("updated_by_name"),
+        )
+        .select_from(Project)
+        .join(Investor, Investor.id == Project.investor_id)
+        .join(Category, Category.code == Project.category_code)
+        .join(Chain, Chain.code == Project.chain_code)
+        .outerjoin(ChainLink, ChainLink.code == Project.chain_link_code)
+        .join(Region, Region.code == Project.region_code)
+        .join(Method, Method.code == Project.method_code)
+        .join(County, County.code == Project.county_code)
+        .outerjoin(Zone, Zone.code == Project.zone_code)
+        .outerjoin(Leader, Leader.id == Project.leader_id)
+        .outerjoin(Creator, Creator.id == Project.created_by_id)
+        .outerjoin(Updater, Updater.id == Project.updated_by_id)
+        .where(Project.id == project_id, visible(actor))
+    ).one_or_none()
+    if row is None:
+        raise NotFound(_("Project {project_id} does not exist."), project_id=project_id)
+    return row
+
+
+@dataclass
+class TimelineEntry:
+    """One line of the project's timeline; `kind` says which fields are filled:
+    stage (from/to stage, evidence), status (from/to status, reason code, city),
+    leader (subject = the new leader) and activity (follow-up kind, next step, people)."""
+
+    kind: str
+    id: int
+    at: datetime
+    happened_on: date | None
+    code_from: str | None
+    code_to: str | None
+    backward: bool | None
+    reason_code: str | None
+    city: str | None
+    body: str | None
+    next_step: str | None
+    next_due_on: date | None
+    others: str | None
+    doc_no: str | None
+    amount: Decimal | None
+    evidence_on: date | None
+    subject_name: str | None
+    subject_title: str | None
+    actor_name: str | None
+    participants: list[str]
+
+
+def _typed_null(type_: Any) -> Any:
+    # A real CAST: PostgreSQL types a UNION's NULL columns pairwise and would guess text.
+    return sa.cast(sa.null(), type_)
+
+
+def project_timeline(session: Session, actor: Actor, project_id: int, *,
+                     limit: int = 100) -> list[TimelineEntry]:
+    """Stage moves, status changes, leader assignments and follow-ups, newest first: one
+    UNION ALL for the entries and one query for the follow-ups' participants."""
+    by = aliased(User, name="by")
+    subject = aliased(User, name="subject")
+    scoped = sa.exists().where(Project.id == project_id, visible(actor))
+    text, day, flag = sa.String(), sa.Date(), sa.Boolean()
+    stages = (
+        select(sa.literal("stage").label("kind"), StageEvent.id.label("id"),
+               StageEvent.recorded_at.label("at"), StageEvent.happened_on.label("happened_on"),
+               StageEvent.from_stage.label("code_from"), StageEvent.to_stage.label("code_to"),
+               StageEvent.is_backward.label("backward"), _typed_null(text).label("reason_code"),
+               _typed_null(text).label("city"), StageEvent.note.label("body"),
+               _typed_null(text).label("next_step"), _typed_null(day).label("next_due_on"),
+               _typed_null(text).label("others"),
+               func.coalesce(StageEvent.agreement_no, StageEvent.contract_no).label("doc_no"),
+               sa.type_coerce(func.coalesce(StageEvent.agreed_amount,
+                                            StageEvent.contract_amount), Money).label("amount"),
+               sa.type_coerce(func.coalesce(StageEvent.contract_on, StageEvent.started_on,
+                                            StageEvent.production_on,
+                                            StageEvent.achieved_on), day).label("evidence_on"),
+               _typed_null(text).label("subject_name"), _typed_null(text).label("subject_title"),
+               by.display_name.label("actor_name"))
+        .outerjoin(by, by.id == StageEvent.actor_id)
+        .where(StageEvent.project_id == project_id, scoped)
+    )
+    statuses = (
+        select(sa.literal("status"), StatusChange.id, StatusChange.recorded_at,
+               StatusChange.happened_on, StatusChange.from_status, StatusChange.to_status,
+               _typed_null(flag), StatusChange.reason_code, StatusChange.lost_to_city,
+               StatusChange.reason, _typed_null(text), _typed_null(day), _typed_null(text),
+               _typed_null(text), _typed_null(Money), _typed_null(day), _typed_null(text),
+               _typed_null(text), by.display_name)
+        .outerjoin(by, by.id == StatusChange.actor_id)
+        .where(StatusChange.project_id == project_id, scoped)
+    )
+    leaders = (
+        select(sa.literal("leader"), LeaderAssignment.id, LeaderAssignment.started_at,
+               _typed_null(day), _typed_null(text), _typed_null(text), _typed_null(flag),
+               _typed_null(text), _typed_null(text), LeaderAssignment.reason,
+               _typed_null(text), _typed_null(day), _typed_null(text), _typed_null(text),
+               _typed_null(Money), _typed_null(day), subject.display_name, subject.title,
+               by.display_name)
+        .join(subject, subject.id == LeaderAssignment.leader_id)
+        .outerjoin(by, by.id == LeaderAssignment.assigned_by_id)
+        .where(LeaderAssignment.project_id == project_id, scoped)
+    )
+    activities = (
+        select(sa.literal("activity"), Activity.id, Activity.happened_at, _typed_null(day),
+               Activity.kind, _typed_null(text), _typed_null(flag), _typed_null(text),
+               _typed_null(text), Activity.summary, Activity.next_step, Activity.next_due_on,
+               Activity.other_participants, _typed_null(text), _typed_null(Money),
+               _typed_null(day), _typed_null(text), _typed_null(text), by.display_name)
+        .outerjoin(by, by.id == Activity.created_by_id)
+        .where(Activity.project_id == project_id, scoped)
+    )
+    merged = sa.union_all(stages, statuses, leaders, activities).subquery("timeline")
+    rows = session.execute(
+        select(merged).order_by(merged.c.at.desc(), merged.c.id.desc()).limit(limit)
+    ).all()
+    names = participant_names(session, [row.id for row in rows if row.kind == "activity"])
+    return [TimelineEntry(**row._mapping,
+                          participants=names.get(row.id, []) if row.kind == "activity" else [])
+            for row in rows]
+
+
+def participant_names(session: Session, activity_ids: list[int]) -> dict[int, list[str]]:
+    """Display names of the colleagues who took part, per follow-up (one statement)."""
+    if not activity_ids:
+        return {}
+    names: dict[int, list[str]] = {}
+    for activity_id, name in session.execute(
+        select(ActivityParticipant.activity_id, User.display_name)
+        .join(User, User.id == ActivityParticipant.user_id)
+        .where(ActivityParticipant.activity_id.in_(activity_ids))
+        .order_by(ActivityParticipant.activity_id, User.display_name)
+    ):
+        names.setdefault(activity_id, []).append(name)
+    return names
+
+
+def project_team(session: Session, actor: Actor, project_id: int) -> list[Any]:
+    """The task force (专班) with names, in the order people joined."""
+    return list(session.execute(
+        select(TeamMember.id, TeamMember.user_id, TeamMember.role, TeamMember.added_at,
+               User.display_name.label("name"), User.title)
+        .join(User, User.id == TeamMember.user_id)
+        .join(Project, Project.id == TeamMember.project_id)
+        .where(TeamMember.project_id == project_id, visible(actor))
+        .order_by(TeamMember.added_at, TeamMember.id)
+    ).all())
+
+
+def project_milestones(session: Session, actor: Actor, project_id: int) -> list[Any]:
+    """The plan's dated steps (方案), by due date."""
+    return list(session.execute(
+        select(PlanMilestone.id, PlanMilestone.title, PlanMilestone.due_on,
+               PlanMilestone.done_on)
+        .join(Project, Project.id == PlanMilestone.project_id)
+        .where(PlanMilestone.project_id == project_id, visible(actor))
+        .order_by(PlanMilestone.due_on, PlanMilestone.id)
+    ).all())
+
+
+# --- the JSON door (app/projects/api.py) ---------------------------------------------------
+
+def api_columns(actor: Actor) -> list[Any]:
+    """Every field of API.md's project, as plain columns; confidential names masked."""
+    shows_name = sa.or_(sa.not_(Project.is_confidential), _works_on(actor))
+    return [
+        Project.id, Project.code,
+        sa.case((shows_name, Project.name), else_=Project.code_name).label("name"),
+        sa.case((shows_name, Project.description), else_=sa.null()).label("description"),
+        sa.case((shows_name, Investor.name), else_=sa.literal("***")).label("investor_name"),
+        sa.case((shows_name, Investor.credit_code), else_=sa.null())
+        .label("investor_credit_code"),
+        Project.chain_code, Project.chain_link_code, Project.region_code, Project.county_code,
+        Project.zone_code, Project.category_code, Project.method_code, Project.key_level,
+        Project.stage, Project.status, Project.termination_reason, Project.total_investment,
+        Project.agreed_amount, Project.contract_amount, Project.leader_id,
+        Leader.display_name.label("leader_name"), Project.is_confidential,
+        Project.stage_entered_on, Project.planned_groundbreaking_on, Project.first_reported_at,
+        Project.last_activity_at, Project.next_follow_up_on, Project.created_at,
+        Project.updated_at, Project.version,
+    ]
+
+
+def api_project_rows(session: Session, actor: Actor, filters: ProjectFilters, *,
+                     after: dict[str, Any] | None, limit: int) -> list[Any]:
+    """One page for GET /api/v1/projects, by keyset: (updated_at, id) ascending when the
+    filters ask for changes since a time (sync), else id ascending. `after` holds the last
+    row's keys; every status is listed unless filtered, deleted projects never."""
+    where = [visible(actor), *filter_clauses(filters)]
+    by_update = filters.updated_since is not None
+    if after is not None and by_update:
+        moment = datetime.fromisoformat(after["updated_at"])
+        where.append(sa.or_(Project.updated_at > moment,
+                            sa.and_(Project.updated_at == moment, Project.id > after["id"])))
+    elif after is not None:
+        where.append(Project.id > after["id"])
+    order = [Project.updated_at, Project.id] if by_update else [Project.id]
+    return list(session.execute(
+        select(*api_columns(actor)).select_from(Project)
+        .join(Investor, Investor.id == Project.investor_id)
+        .outerjoin(Leader, Leader.id == Project.leader_id)
+        .where(*where).order_by(*order).limit(limit)
+    ).all())
+
+
+def api_project_row(session: Session, actor: Actor, project_id: int) -> Any:
+    """One project for the API; another county's (or a deleted) one does not exist."""
+    row = session.execute(
+        select(*api_columns(actor)).select_from(Project)
+        .join(Investor, Investor.id == Project.investor_id)
+        .outerjoin(Leader, Leader.id == Project.leader_id)
+        .where(Project.id == project_id, visible(actor))
+    ).one_or_none()
+    if row is None:
+        raise NotFound(_("Project {project_id} does not exist."), project_id=project_id)
+    return row
+
+
+@dataclass
+class ProjectHistory:
+    stages: list[Any]
+    leaders: list[Any]
+    statuses: list[Any]
+
+
+def project_history(session: Session, actor: Actor, project_id: int) -> ProjectHistory:
+    """Stage events, leader assignments (with names) and status changes, each oldest
+    first, in four statements."""
+    if session.scalar(select(Project.id).where(Project.id == project_id,
+                                               visible(actor))) is None:
+        raise NotFound(_("Project {project_id} does not exist."), project_id=project_id)
+    stages = session.execute(
+        select(StageEvent).where(StageEvent.project_id == project_id)
+        .order_by(StageEvent.recorded_at, StageEvent.id)).scalars().all()
+    leaders = session.execute(
+        select(LeaderAssignment.id, LeaderAssignment.started_at, LeaderAssignment.ended_at,
+               LeaderAssignment.leader_id, LeaderAssignment.reason,
+               User.display_name.label("leader_name"))
+        .join(User, User.id == LeaderAssignment.leader_id)
+        .where(LeaderAssignment.project_id == project_id)
+        .order_by(LeaderAssignment.started_at, LeaderAssignment.id)).all()
+    statuses = session.execute(
+        select(StatusChange).where(StatusChange.project_id == project_id)
+        .order_by(StatusChange.recorded_at, StatusChange.id)).scalars().all()
+    return ProjectHistory(stages=list(stages), leaders=list(leaders), statuses=list(statuses))

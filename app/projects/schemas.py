@@ -19,6 +19,8 @@ Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, m
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
 ProjectName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 DocumentNo = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+# A row id: bounded so that no input can overflow an INTEGER column (a 500 on PostgreSQL).
+RowId = Annotated[int, Field(ge=1, le=2_147_483_647)]
 
 # Field labels for forms and for messages that name a field.
 FIELD_LABELS: dict[str, str] = {
@@ -75,9 +77,9 @@ class ProjectFields(BaseModel):
 class ProjectCreate(ProjectFields):
     name: ProjectName
     investor: InvestorIn
-    leader_id: int | None = None
+    leader_id: RowId | None = None
     # Another project of the same investor (second phase, capital increase): its id.
-    same_investor_as: int | None = None
+    same_investor_as: RowId | None = None
 
 
 class ProjectUpdate(BaseModel):
@@ -156,13 +158,13 @@ class TerminateIn(BaseModel):
 
 class LeaderAssignIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    leader_id: int
+    leader_id: RowId
     reason: Text | None = None
 
 
 class TeamMemberIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    user_id: int
+    user_id: RowId
     role: TeamRole
 
 
@@ -203,7 +205,7 @@ class ProjectFilters(BaseModel):
     method: Code | None = None
     category: Code | None = None
     key_level: KeyLevel | None = None
-    leader_id: int | None = None
+    leader_id: RowId | None = None
     q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
     min_investment: Amount | None = None
     max_investment: Amount | None = None
@@ -213,3 +215,16 @@ class ProjectFilters(BaseModel):
     # No follow-up for at least this many days (or never).
     idle_days: Annotated[int, Field(ge=1, le=3650)] | None = None
     needs_leader: bool = False
+    # The next follow-up falls due on or before this date (today: due and overdue).
+    follow_up_due_by: date | None = None
+    # Cockpit drill-downs (app.analytics): reached this stage or a later one (stage events,
+    # whatever the status now); with reached_from/to, first reached it within those dates.
+    reached: Stage | None = None
+    reached_from: date | None = None
+    reached_to: date | None = None
+    # Moved forward (not the first contact) within these dates.
+    advanced_from: date | None = None
+    advanced_to: date | None = None
+    # Planned groundbreaking within these dates.
+    planned_from: date | None = None
+    planned_to: date | None = None

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from app.accounts.models import User, UserRole
 from app.accounts.permissions import MATRIX, Actor, Permission, Role
+from app.api.webhooks import enqueue
 from app.audit.service import diff, record
 from app.clock import local_date
 from app.db import utcnow
@@ -57,11 +58,12 @@ from app.projects.stages import (
     EVIDENCE_LABELS,
     LEADER_REQUIRED_FROM,
     REQUIRED_EVIDENCE,
-    STAGE_ORDER,
     STATUS_LABELS,
     Stage,
     Status,
     TerminationReason,
+    evidence_needed,
+    stages_passed,
 )
 
 # Schema field name -> (model column, lookup table); the API speaks codes by these names.
@@ -323,6 +325,7 @@ def create_project(session: Session, data: ProjectCreate, *, actor: Actor,
                     "leader_id": [None, project.leader_id],
                     "related_project_id": [None, related_id]},
            now=now)
+    enqueue(session, "project.created", project, now=now)  # webhook outbox, same transaction
     session.flush()
     return project
 
@@ -400,12 +403,11 @@ def advance_stage(session: Session, project_id: int, data: TransitionIn, *,
             _("The project is already at {current}; to go back, move it back with a reason."),
             field="to_stage", current=current.label,
         )
-    passed = STAGE_ORDER[current.rank:target.rank]
+    passed = stages_passed(current, target)
     missing = [
         FieldProblem(field, _("Moving to {stage} needs {label}."),
                      {"stage": stage.label, "label": EVIDENCE_LABELS[field]})
-        for stage in passed
-        for field in REQUIRED_EVIDENCE[stage]
+        for stage, field in evidence_needed(current, target)
         if getattr(data, field) is None
     ]
     if missing:
@@ -417,6 +419,7 @@ def advance_stage(session: Session, project_id: int, data: TransitionIn, *,
         )
     happened_on = data.happened_on or local_date(now)
     _check_business_date(happened_on, project.stage_entered_on, now)
+    # Document dates may precede the move's recording (ledgers are back-filled), not today.
     for field in ("contract_on", "started_on", "production_on", "achieved_on"):
         value = getattr(data, field)
         if value is not None:
@@ -444,6 +447,9 @@ def advance_stage(session: Session, project_id: int, data: TransitionIn, *,
     record(session, actor, "project.stage", object_type="project", object_id=project.id,
            changes={"stage": [current.value, target.value],
                     "happened_on": [None, happened_on]}, detail=data.note, now=now)
+    enqueue(session, "project.stage_changed", project,
+            {"from_stage": current.value, "to_stage": target.value, "is_backward": False,
+             "happened_on": happened_on.isoformat()}, now=now)
     session.flush()
     return events
 
@@ -469,6 +475,9 @@ def move_back(session: Session, project_id: int, data: MoveBackIn, *,
     record(session, actor, "project.stage", object_type="project", object_id=project.id,
            changes={"stage": [current.value, data.to_stage.value],
                     "happened_on": [None, happened_on]}, detail=data.reason, now=now)
+    enqueue(session, "project.stage_changed", project,
+            {"from_stage": current.value, "to_stage": data.to_stage.value, "is_backward": True,
+             "happened_on": happened_on.isoformat()}, now=now)
     session.flush()
     return event
 
@@ -480,7 +489,9 @@ def _change_status(session: Session, project: Project, to_status: Status, *, act
                    reason_code: str | None = None, lost_to_city: str | None = None
                    ) -> StatusChange:
     day = happened_on or local_date(now)
-    _check_business_date(day, None, now)
+    last_change = session.scalar(select(func.max(StatusChange.happened_on))
+                                 .where(StatusChange.project_id == project.id))
+    _check_business_date(day, max(filter(None, (project.stage_entered_on, last_change))), now)
     change = StatusChange(project_id=project.id, stage=project.stage, from_status=project.status,
                           to_status=to_status.value, reason_code=reason_code,
                           lost_to_city=lost_to_city, reason=reason, happened_on=day,
@@ -525,6 +536,9 @@ def terminate_project(session: Session, project_id: int, data: TerminateIn, *,
                       now: datetime | None = None) -> StatusChange:
     now = now or utcnow()
     project = _load_for_write(session, project_id, expected_version, actor)
+    if project.status == Status.terminated.value:
+        raise Conflict(_("Project {code} is terminated and can no longer be changed."),
+                       code=project.code)
     if data.reason_code == TerminationReason.lost_to_other_city and not data.lost_to_city:
         raise ValidationFailed(_("Name the city the project was lost to."),
                                field="lost_to_city")
@@ -532,9 +546,14 @@ def terminate_project(session: Session, project_id: int, data: TerminateIn, *,
         raise ValidationFailed(_("Describe the reason for terminating."), field="reason")
     project.termination_reason = data.reason_code.value
     project.lost_to_city = data.lost_to_city
-    return _change_status(session, project, Status.terminated, actor=actor, now=now,
-                          happened_on=data.happened_on, reason=data.reason,
-                          reason_code=data.reason_code.value, lost_to_city=data.lost_to_city)
+    change = _change_status(session, project, Status.terminated, actor=actor, now=now,
+                            happened_on=data.happened_on, reason=data.reason,
+                            reason_code=data.reason_code.value,
+                            lost_to_city=data.lost_to_city)
+    enqueue(session, "project.terminated", project,
+            {"reason_code": change.reason_code, "happened_on": change.happened_on.isoformat()},
+            now=now)
+    return change
 
 
 # --- one project, one leader -------------------------------------------------------------
@@ -565,8 +584,11 @@ def assign_leader(session: Session, project_id: int, data: LeaderAssignIn, *,
     record(session, actor, "project.leader", object_type="project", object_id=project.id,
            changes={"leader_id": [project.leader_id, data.leader_id]}, detail=data.reason,
            now=now)
+    previous_leader_id = project.leader_id
     project.leader_id = data.leader_id
     _touch(project, actor, now)
+    enqueue(session, "project.leader_changed", project,
+            {"from_leader_id": previous_leader_id, "to_leader_id": data.leader_id}, now=now)
     session.flush()
     return assignment
 

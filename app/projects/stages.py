@@ -58,6 +58,17 @@ EVIDENCE_LABELS: dict[str, str] = {
     "achieved_on": _("the date it reached designed output"),
 }
 
+def stages_passed(current: Stage, target: Stage) -> tuple[Stage, ...]:
+    """The stages entered on the way from `current` forward to `target`, in order."""
+    return STAGE_ORDER[current.rank:target.rank]
+
+
+def evidence_needed(current: Stage, target: Stage) -> list[tuple[Stage, str]]:
+    """(stage, evidence field) pairs a move forward must carry, in stage order."""
+    return [(stage, field) for stage in stages_passed(current, target)
+            for field in REQUIRED_EVIDENCE[stage]]
+
+
 # Every stage from intent on needs the one responsible leader (一个项目、一名领导).
 LEADER_REQUIRED_FROM = Stage.intent
 

@@ -1,6 +1,7 @@
 """HTML forms onto the shared schemas: the same pydantic models validate both doors; here
 form fields become a (nested) dict and pydantic's errors become messages beside fields."""
 
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -84,7 +85,7 @@ def field_errors(exc: ValidationError, labels: dict[str, str], locale: str) -> d
         label = translate(labels.get(field) or labels.get(leaf) or leaf, locale)
         template = ERROR_MESSAGES.get(error["type"], FALLBACK_MESSAGE)
         context = {k: v for k, v in (error.get("ctx") or {}).items()
-                   if isinstance(v, (int, float, str))}
+                   if isinstance(v, (int, float, str, Decimal))}
         errors.setdefault(field, translate(template, locale, label=label, **context))
     return errors
 

@@ -15,9 +15,14 @@ class NavItem:
 
 
 NAV: list[NavItem] = [
+    NavItem("workbench", _("Workbench"), "/", Permission.project_read),
     NavItem("projects", _("Projects"), "/projects", Permission.project_read),
+    NavItem("kanban", _("Kanban"), "/projects/kanban", Permission.project_read),
+    NavItem("leaders", _("Leader board"), "/leaders", Permission.project_read),
+    NavItem("cockpit", _("Cockpit"), "/cockpit", Permission.stats_read),
     NavItem("account", _("My account"), "/account", Permission.self_service),
     NavItem("users", _("Users"), "/admin/users", Permission.user_manage),
+    NavItem("clients", _("API clients"), "/admin/clients", Permission.user_manage),
     NavItem("audit", _("Audit trail"), "/audit", Permission.audit_read),
 ]
 

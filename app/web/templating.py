@@ -70,7 +70,9 @@ environment = _build_environment()
 
 
 def is_htmx(request: Request) -> bool:
-    return request.headers.get("hx-request") == "true"
+    """An HTMX swap; a history restore (the back button after a cache miss) wants the page."""
+    return (request.headers.get("hx-request") == "true"
+            and request.headers.get("hx-history-restore-request") != "true")
 
 
 def template_context(request: Request, **context: Any) -> dict[str, Any]:
@@ -98,4 +100,11 @@ def render(request: Request, template: str, *, block: str | None = None, status:
         html = render_block(environment, template, block, full_context)
     else:
         html = environment.get_template(template).render(full_context)
+    return HTMLResponse(html, status_code=status, headers=headers)
+
+
+def render_fragment(request: Request, template: str, block: str, *, status: int = 200,
+                    headers: dict[str, str] | None = None, **context: Any) -> HTMLResponse:
+    """Only `block`, whoever asks: for routes that exist to feed a part of a page."""
+    html = render_block(environment, template, block, template_context(request, **context))
     return HTMLResponse(html, status_code=status, headers=headers)

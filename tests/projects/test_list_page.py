@@ -42,3 +42,20 @@ def test_a_bad_filter_is_named_and_the_rest_still_applies(client, signed_in, mak
     assert page.status_code == 200
     assert "最低投资额须为数字" in page.text
     assert "宁远电池项目" in page.text
+
+
+def test_the_list_costs_the_same_statements_for_10_and_1000_projects(client, signed_in, session,
+                                                                      statements):
+    from tests.conftest import bulk_projects
+
+    signed_in("zhang.wei")
+    bulk_projects(session, 10)
+    session.commit()
+    with statements() as small:
+        assert "批量项目" in client.get("/projects?per_page=50").text
+    bulk_projects(session, 990)
+    session.commit()
+    with statements() as large:
+        page = client.get("/projects?per_page=50")
+    assert "共 1,000 个项目" in page.text
+    assert len(large) == len(small)

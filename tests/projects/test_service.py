@@ -412,3 +412,37 @@ def test_team_members_are_added_once(session, staff, leader, make_project):
     with pytest.raises(Conflict):
         add_team_member(session, project.id, TeamMemberIn(user_id=staff.user_id, role="member"),
                         actor=staff)
+
+
+def test_a_terminated_project_cannot_be_terminated_again_even_by_an_admin(session, admin,
+                                                                          make_project):
+    project = make_project()
+    terminate_project(session, project.id, TerminateIn(reason_code="policy"),
+                      expected_version=None, actor=admin)
+    with pytest.raises(Conflict):
+        terminate_project(session, project.id, TerminateIn(reason_code="land"),
+                          expected_version=None, actor=admin)
+    assert count(session, StatusChange, StatusChange.project_id == project.id) == 1
+
+
+def test_a_pause_cannot_be_dated_before_the_last_move(session, staff, leader, make_project):
+    project = with_leader(session, make_project(), leader, staff)
+    with pytest.raises(ValidationFailed) as refused:
+        pause_project(session, project.id, PauseIn(reason="x",
+                                                   happened_on=date.today() - timedelta(days=30)),
+                      expected_version=None, actor=staff)
+    assert refused.value.errors[0].field == "happened_on"
+
+
+def test_resending_a_contact_does_not_duplicate_it(session, staff):
+    from app.investors.models import InvestorContact
+    from app.investors.schemas import ContactIn
+
+    contact = ContactIn(name="陈经理", phone="13812341234")
+    first = create_project(session, project_input(investor=InvestorIn(
+        name="山西宏达碳素科技有限公司", contacts=[contact])), actor=staff)
+    create_project(session, project_input(name="二期", same_investor_as=first.id,
+                                          investor=InvestorIn(name="山西宏达碳素科技有限公司",
+                                                              contacts=[contact])),
+                   actor=staff)
+    assert count(session, InvestorContact) == 1

@@ -18,6 +18,11 @@ FILTER_LABELS = {
     "min_investment": _("minimum investment"), "max_investment": _("maximum investment"),
     "reported_from": _("first reported from"), "reported_to": _("first reported to"),
     "idle_days": _("days without follow-up"),
+    "follow_up_due_by": _("next follow-up due by"),
+    "reached": _("stage reached"), "reached_from": _("reached from"),
+    "reached_to": _("reached to"), "advanced_from": _("moved forward from"),
+    "advanced_to": _("moved forward to"), "planned_from": _("planned groundbreaking from"),
+    "planned_to": _("planned groundbreaking to"),
 }
 MULTI_VALUE = ("stage", "status")
 

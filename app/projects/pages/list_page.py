@@ -14,7 +14,7 @@ from app.projects.queries import count_by_stage, list_projects
 from app.projects.service import delete_view, save_view, saved_views
 from app.web.deps import DbSession, requires
 from app.web.forms import app_error_fields
-from app.web.templating import render
+from app.web.templating import is_htmx, render
 
 router = APIRouter()
 PAGE_SIZES = (10, 20, 50, 100)
@@ -69,6 +69,8 @@ async def project_view_save(
     try:
         save_view(db, actor, name, query.lstrip("?"))
     except AppError as exc:
+        if not is_htmx(request):
+            raise  # rendered as an error page with the message
         message = app_error_fields(exc, request.state.locale)
         return render(request, "projects/list.html", block="view_error", status=exc.status,
                       message=next(iter(message.values())))

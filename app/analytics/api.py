@@ -1,0 +1,35 @@
+"""JSON door for the figures: GET /api/v1/stats/funnel (API.md, "The funnel, exactly")."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+
+from app.accounts.permissions import Actor, Permission
+from app.analytics.service import funnel
+from app.api.deps import answer, problems, refuse_unstorable_text, requires_scope
+from app.api.models import Scope
+from app.projects.api_schemas import FunnelOut, FunnelQuery, FunnelRowOut
+from app.web.deps import DbSession
+
+router = APIRouter(prefix="/api/v1/stats", tags=["stats"],
+                   dependencies=[Depends(refuse_unstorable_text)])
+
+
+@router.get("/funnel", response_model=FunnelOut, operation_id="getFunnel",
+            summary="The pipeline funnel",
+            responses=problems(422))
+async def stats_funnel(
+    db: DbSession,
+    actor: Annotated[Actor, requires_scope(Scope.stats_read.value, Permission.stats_read)],
+    query: Annotated[FunnelQuery, Query()],
+) -> Response:
+    """Seven rows in stage order. The list filters apply; `from` and `to` pick the cohort by
+    first contact (inclusive). Decimals are strings."""
+    rows = funnel(db, actor, query.filters(), cohort_from=query.from_, cohort_to=query.to)
+    return answer(FunnelOut(stages=[
+        FunnelRowOut(stage=row.stage, count=row.count, terminated=row.terminated,
+                     reached=row.reached, total_investment=row.total_investment,
+                     conversion_from_previous=None if row.conversion_from_previous is None
+                     else f"{row.conversion_from_previous:.4f}")
+        for row in rows]))

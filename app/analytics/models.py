@@ -1,0 +1,91 @@
+"""Cockpit tables: targets (目标), funds in place (资金到位) and the warning rules (红黄绿灯)."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from app.db import Money, UTCDateTime, utcnow
+from app.projects.models import StageEvent
+
+TARGET_METRICS = ("signed_projects", "signed_amount", "groundbreakings", "funds_in_place")
+
+
+class Target(SQLModel, table=True):
+    """A yearly (quarter 0) or quarterly number for a county, or the city (no county)."""
+
+    __table_args__ = (
+        sa.CheckConstraint(f"metric IN {TARGET_METRICS!r}", name="known_metric"),
+        sa.CheckConstraint("quarter BETWEEN 0 AND 4", name="known_quarter"),
+        sa.CheckConstraint("value >= 0", name="value_not_negative"),
+        # One number per year, quarter, metric and county; the city's row has no county.
+        sa.Index("uq_target_county", "year", "quarter", "metric", "county_code", unique=True,
+                 sqlite_where=sa.text("county_code IS NOT NULL"),
+                 postgresql_where=sa.text("county_code IS NOT NULL")),
+        sa.Index("uq_target_city", "year", "quarter", "metric", unique=True,
+                 sqlite_where=sa.text("county_code IS NULL"),
+                 postgresql_where=sa.text("county_code IS NULL")),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    year: int
+    quarter: int = Field(default=0)
+    county_code: str | None = Field(default=None, foreign_key="county.code", max_length=32)
+    metric: str = Field(max_length=32)
+    # Counts are whole numbers; amounts are 万元. Stored alike, exact.
+    value: Decimal = Field(sa_type=Money)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+class FundsEntry(SQLModel, table=True):
+    """Money actually in place for a project (资金到位), dated; the rate sums these."""
+
+    __tablename__ = "funds_entry"
+    __table_args__ = (
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
+        sa.Index("ix_funds_entry_project_on", "project_id", "on_date"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id")
+    amount: Decimal = Field(sa_type=Money)
+    on_date: date
+    note: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+class WarningRule(SQLModel, table=True):
+    """One light rule: past `yellow` the project turns yellow, past `red` red.
+
+    Keys: `idle` (days without follow-up), `stage_<code>` (days in that stage),
+    `groundbreaking` (months past the planned groundbreaking without a start)."""
+
+    __tablename__ = "warning_rule"
+    __table_args__ = (sa.CheckConstraint("red >= yellow AND yellow >= 0", name="ordered"),)
+    key: str = Field(primary_key=True, max_length=32)
+    yellow: int
+    red: int
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+# Seeded by the migration; `stage_achieved` has no limit (the end of the pipeline).
+DEFAULT_RULES: dict[str, tuple[int, int]] = {
+    "idle": (14, 30),
+    "groundbreaking": (0, 3),
+    "stage_contact": (60, 90),
+    "stage_intent": (90, 180),
+    "stage_signed": (60, 120),
+    "stage_contract": (90, 180),
+    "stage_groundbreaking": (365, 540),
+    "stage_production": (365, 730),
+}
+
+
+# The cockpit reads every project's events in date order (furthest stage, first signing and
+# groundbreaking, the time between moves): a covering index in that order spares the table
+# lookups and the sort. Declared here, beside the cockpit, on the projects' event table.
+STAGE_EVENT_COCKPIT_INDEX = sa.Index(
+    "ix_stage_event_cockpit", StageEvent.project_id, StageEvent.happened_on, StageEvent.id,
+    StageEvent.to_stage, StageEvent.from_stage, StageEvent.is_backward)

@@ -1,0 +1,287 @@
+"""HTML door for 领导驾驶舱: the cockpit, its warnings list and export, the targets and
+warning rules (administrators), and funds in place on a project. Figures come from
+app.analytics.service; routes only parse the query and shape the answer."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.accounts.permissions import Actor, Permission
+from app.analytics import export as xlsx
+from app.analytics.schemas import METRIC_LABELS, FundsEntryIn, WarningRulesIn
+from app.analytics.service import (
+    DIMENSIONS,
+    LIGHTS,
+    RULE_KEYS,
+    Cockpit,
+    add_funds_entry,
+    cockpit,
+    funds_of_project,
+    project_warnings,
+    save_target_grid,
+    save_warning_rules,
+    target_grid,
+    warning_rules,
+    warnings_href,
+)
+from app.clock import local_date
+from app.errors import AppError
+from app.i18n import _, translate
+from app.lookups.service import leaders, lookup_options
+from app.projects.pages.common import LABELS, parse_filters, query_dict, url_with
+from app.projects.stages import STAGE_LABELS, STAGE_ORDER
+from app.web.deps import DbSession, requires
+from app.web.forms import app_error_fields, form_to_dict, validate_form
+from app.web.templating import is_htmx, render
+
+router = APIRouter(include_in_schema=False)
+MODES = ("now", "cohort")
+FORM_STATUSES = (409, 412, 422)
+QUARTER_LABELS = {0: _("Whole year"), 1: _("Q1"), 2: _("Q2"), 3: _("Q3"), 4: _("Q4")}
+DIMENSION_LABELS = {"county": _("County"), "chain": _("Industry chain"),
+                    "region": _("Source region"), "method": _("Attraction method"),
+                    "leader": _("Responsible leader")}
+RULE_LABELS = {"idle": _("Days without follow-up"),
+               "groundbreaking": _("Months past the planned groundbreaking"),
+               **{f"stage_{s.value}": _("Days in stage: {stage}") for s in STAGE_ORDER[:-1]}}
+FUNDS_LABELS = {"amount": _("amount"), "on_date": _("date"), "note": _("note")}
+CHART_STAGE_LABELS = {s.value: label for s, label in STAGE_LABELS.items()}
+
+
+def _year(value: int | None) -> int:
+    return value or local_date().year
+
+
+RATE_NOTES = {
+    "signing": _("Signed / all leads"),
+    "contract": _("Contracts / signed"),
+    "start": _("Started / planned to start in the period"),
+    "production": _("In production / started"),
+    "achieved": _("Reached designed output / in production"),
+    "funds": _("Funds in place / agreed amount (10,000 yuan)"),
+}
+
+
+def _context(request: Request) -> dict[str, Any]:
+    return {"stage_labels": CHART_STAGE_LABELS, "quarter_labels": QUARTER_LABELS,
+            "dimension_labels": DIMENSION_LABELS, "metric_labels": METRIC_LABELS,
+            "mode_labels": xlsx.MODE_LABELS, "light_labels": xlsx.LIGHT_LABELS,
+            "rate_notes": RATE_NOTES, "url_with": url_with,
+            **{k: v for k, v in LABELS.items() if k != "stage_labels"}}
+
+
+def _place(row: Any, locale: str) -> str:
+    return row.name if locale == "zh_CN" else row.name_en
+
+
+def chart_data(c: Cockpit, locale: str) -> dict[str, dict[str, Any]]:
+    """What each chart draws, as JSON for its data-chart attribute (amounts as strings, so
+    they stay exact until the browser draws them). The tables beside show the same."""
+    def t(message: str) -> str:
+        return translate(message, locale)
+
+    return {
+        "funnel": {"kind": "funnel",
+                   "labels": [t(CHART_STAGE_LABELS[r.stage]) for r in c.funnel],
+                   "series": [{"name": t("Reached"), "values": [r.reached for r in c.funnel]},
+                              {"name": t("Now at stage"),
+                               "values": [r.count for r in c.funnel]}]},
+        "trend": {"kind": "trend", "labels": [p.month for p in c.trend],
+                  "series": [{"name": t("Signed"), "values": [p.signed for p in c.trend]},
+                             {"name": t("Groundbreakings"),
+                              "values": [p.groundbreaking for p in c.trend]}]},
+        "county": {"kind": "bars", "horizontal": True,
+                   "labels": [_place(r, locale) for r in c.by_county],
+                   "series": [{"name": t("Signed amount (10,000 yuan)"),
+                               "values": [str(r.signed_amount) for r in c.by_county]}]},
+        "chain": {"kind": "bars",
+                  "labels": [_place(r, locale) for r in c.by_chain],
+                  "series": [{"name": t("Live projects"),
+                              "values": [r.projects for r in c.by_chain]},
+                             {"name": t("Signed"), "values": [r.signed for r in c.by_chain]}]},
+    }
+
+
+@router.get("/cockpit")
+async def cockpit_page(
+    request: Request, db: DbSession,
+    actor: Annotated[Actor, requires(Permission.stats_read)],
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    quarter: Annotated[int, Query(ge=0, le=4)] = 0,
+    mode: Annotated[str, Query(max_length=16)] = "now",
+    by: Annotated[str, Query(max_length=16)] = "region",
+) -> Response:
+    filters, filter_errors = parse_filters(request, request.state.locale)
+    year = _year(year)
+    figures = cockpit(db, actor, filters, year=year, quarter=quarter,
+                      mode=mode if mode in MODES else "now", dimension=by)
+    return render(
+        request, "analytics/cockpit.html", block="figures", active_nav="cockpit",
+        headers={"Vary": "HX-Request"}, c=figures, query=query_dict(request),
+        charts=chart_data(figures, request.state.locale),
+        warnings_all=warnings_href(figures.filters, None),
+        filter_errors=filter_errors, options=lookup_options(db, actor), leaders=leaders(db),
+        years=range(year - 4, year + 2), dimensions=DIMENSIONS,
+        can_export=actor.can(Permission.export),
+        can_admin=actor.can(Permission.lookup_manage), **_context(request),
+    )
+
+
+@router.get("/cockpit/warnings")
+async def cockpit_warnings(
+    request: Request, db: DbSession,
+    actor: Annotated[Actor, requires(Permission.stats_read)],
+    light: Annotated[str, Query(max_length=16)] = "",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    filters, filter_errors = parse_filters(request, request.state.locale)
+    result = project_warnings(db, actor, filters, light=light if light in LIGHTS else None,
+                              page=page, per_page=20)
+    return render(request, "analytics/warnings.html", block="results",
+                  active_nav="cockpit", headers={"Vary": "HX-Request"}, result=result,
+                  light=light if light in LIGHTS else "", filter_errors=filter_errors,
+                  rules=warning_rules(db), rule_labels=RULE_LABELS, **_context(request))
+
+
+@router.get("/cockpit/export.xlsx")
+async def cockpit_export(
+    request: Request, db: DbSession,
+    actor: Annotated[Actor, requires(Permission.export)],
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    quarter: Annotated[int, Query(ge=0, le=4)] = 0,
+    mode: Annotated[str, Query(max_length=16)] = "now",
+    by: Annotated[str, Query(max_length=16)] = "region",
+) -> Response:
+    filters, _errors = parse_filters(request, request.state.locale)
+    content = xlsx.export_cockpit(db, actor, filters, year=_year(year),
+                                  quarter=quarter, mode=mode if mode in MODES else "now",
+                                  dimension=by, locale=request.state.locale,
+                                  query=request.url.query)
+    name = f"cockpit-{_year(year)}" + (f"-q{quarter}" if quarter else "") + ".xlsx"
+    return Response(content, media_type=xlsx.MEDIA_TYPE,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+# --- targets and warning rules (administrators) --------------------------------------------
+
+def _targets_page(request: Request, db: DbSession, actor: Actor, year: int, quarter: int, *,
+                  errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
+                  rule_errors: dict[str, str] | None = None,
+                  rule_values: dict[str, Any] | None = None, saved: str | None = None,
+                  status: int = 200, block: str | None = None) -> Response:
+    return render(request, "analytics/targets.html", block=block, status=status,
+                  active_nav="cockpit", grid=target_grid(db, actor, year, quarter),
+                  year=year, quarter=quarter, years=range(year - 2, year + 3),
+                  errors=errors or {}, values=values, rule_errors=rule_errors or {},
+                  rule_values=rule_values, rules=warning_rules(db), rule_keys=RULE_KEYS,
+                  rule_labels=RULE_LABELS, saved=saved, **_context(request))
+
+
+@router.get("/cockpit/targets")
+async def targets_form(
+    request: Request, db: DbSession,
+    actor: Annotated[Actor, requires(Permission.lookup_manage)],
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    quarter: Annotated[int, Query(ge=0, le=4)] = 0,
+) -> Response:
+    return _targets_page(request, db, actor, _year(year), quarter,
+                         saved=request.query_params.get("saved"))
+
+
+@router.post("/cockpit/targets")
+async def targets_save(
+    request: Request, db: DbSession,
+    actor: Annotated[Actor, requires(Permission.lookup_manage)],
+) -> Response:
+    form = await request.form()
+    cells = {k: v for k, v in form.items() if isinstance(v, str) and k.startswith("t.")}
+    try:
+        year = int(str(form.get("year", "")))
+        quarter = int(str(form.get("quarter", "0")))
+    except ValueError:
+        year, quarter = local_date().year, 0
+    try:
+        save_target_grid(db, actor, year, quarter, cells)
+    except AppError as exc:
+        if exc.status not in FORM_STATUSES:
+            raise
+        db.rollback()
+        return _targets_page(request, db, actor, year, quarter,
+                             errors=app_error_fields(exc, request.state.locale),
+                             values=cells, status=exc.status, block="targets")
+    target = f"/cockpit/targets?year={year}&quarter={quarter}&saved=targets"
+    if is_htmx(request):
+        return Response(status_code=204, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/cockpit/rules")
+async def rules_save(
+    request: Request, db: DbSession,
+    actor: Annotated[Actor, requires(Permission.lookup_manage)],
+) -> Response:
+    form = await request.form()
+    data = form_to_dict(form)
+    year = local_date().year
+    labels = {f"rules.{k}.{c}": v for k, v in RULE_LABELS.items() for c in ("yellow", "red")}
+    parsed, errors = validate_form(WarningRulesIn, {"rules": data.get("rules", {})}, labels,
+                                   request.state.locale)
+    if parsed is not None:
+        try:
+            save_warning_rules(db, actor, parsed)
+        except AppError as exc:
+            if exc.status not in FORM_STATUSES:
+                raise
+            errors = app_error_fields(exc, request.state.locale)
+    if errors:
+        db.rollback()
+        return _targets_page(request, db, actor, year, 0, rule_errors=errors,
+                             rule_values=data.get("rules", {}), status=422, block="rules")
+    target = "/cockpit/targets?saved=rules"
+    if is_htmx(request):
+        return Response(status_code=204, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
+# --- funds in place on a project (a fragment the project page can include) -----------------
+
+def _funds_fragment(request: Request, db: DbSession, actor: Actor, project_id: int, *,
+                    errors: dict[str, str] | None = None,
+                    values: dict[str, Any] | None = None, status: int = 200) -> Response:
+    entries, total = funds_of_project(db, actor, project_id)
+    return render(request, "analytics/funds.html", block="funds", status=status,
+                  project_id=project_id, entries=entries, total=total, errors=errors or {},
+                  values=values or {}, today=local_date(),
+                  can_add=actor.can(Permission.project_update))
+
+
+@router.get("/projects/{project_id}/funds")
+async def funds_list(
+    request: Request, db: DbSession, project_id: int,
+    actor: Annotated[Actor, requires(Permission.project_read)],
+) -> Response:
+    return _funds_fragment(request, db, actor, project_id)
+
+
+@router.post("/projects/{project_id}/funds")
+async def funds_add(
+    request: Request, db: DbSession, project_id: int,
+    actor: Annotated[Actor, requires(Permission.project_update)],
+) -> Response:
+    data = form_to_dict(await request.form())
+    parsed, errors = validate_form(FundsEntryIn, data, FUNDS_LABELS, request.state.locale)
+    if parsed is not None:
+        try:
+            add_funds_entry(db, actor, project_id, parsed)
+        except AppError as exc:
+            if exc.status not in FORM_STATUSES:
+                raise
+            errors = app_error_fields(exc, request.state.locale)
+    if errors:
+        db.rollback()
+        return _funds_fragment(request, db, actor, project_id, errors=errors, values=data,
+                               status=422)
+    if is_htmx(request):
+        return _funds_fragment(request, db, actor, project_id)
+    return RedirectResponse(f"/projects/{project_id}", status_code=303)

@@ -1,0 +1,156 @@
+"""Cockpit shapes: the figures the service answers with and the inputs admins send."""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.i18n import _
+from app.projects.schemas import Amount, Code, PositiveAmount
+
+# --- figures -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FunnelRow:
+    """One stage of the funnel, exactly as API.md defines it."""
+
+    stage: str
+    count: int  # now at this stage, active or paused
+    terminated: int  # terminated while at this stage
+    reached: int  # ever reached this stage or a later one (stage events)
+    total_investment: Decimal  # Σ planned total investment over the `count` projects
+    conversion_from_previous: Decimal | None  # reached / reached of the previous stage
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A named rate: numerator / denominator, 4 places; None with a zero divisor."""
+
+    key: str
+    label: str
+    numerator: Decimal | int
+    denominator: Decimal | int
+    value: Decimal | None
+    numerator_href: str | None = None
+    denominator_href: str | None = None
+
+
+@dataclass(frozen=True)
+class StageTiming:
+    """Days spent in `stage` before the next forward move: median and 75th percentile."""
+
+    stage: str
+    to_stage: str
+    moves: int
+    median_days: Decimal | None
+    p75_days: Decimal | None
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    code: str | None
+    name: str
+    name_en: str
+    projects: int  # live projects (active or paused)
+    signed: int  # live or not, reached signed
+    signed_amount: Decimal  # Σ agreed amount over `signed`
+    groundbreaking: int  # reached groundbreaking
+    total_investment: Decimal  # Σ planned total over `projects`
+    hrefs: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    month: str  # YYYY-MM
+    signed: int
+    groundbreaking: int
+
+
+@dataclass(frozen=True)
+class TargetProgress:
+    metric: str
+    label: str
+    target: Decimal | None
+    actual: Decimal
+    share: Decimal | None  # actual / target
+    elapsed: Decimal  # share of the period elapsed (时序进度)
+    on_pace: bool | None  # share >= elapsed
+    half_by_mid_year: bool | None  # 双过半: only for yearly targets
+    href: str | None = None
+
+
+@dataclass(frozen=True)
+class LeagueRow:
+    leader_id: int
+    name: str
+    title: str | None
+    projects: int
+    signed: int
+    signed_amount: Decimal
+    conversions: int  # forward stage moves in the period
+    red: int
+    yellow: int
+    hrefs: dict[str, str] = field(default_factory=dict)
+
+
+# --- inputs --------------------------------------------------------------------------------
+
+class Metric(StrEnum):
+    signed_projects = "signed_projects"
+    signed_amount = "signed_amount"
+    groundbreakings = "groundbreakings"
+    funds_in_place = "funds_in_place"
+
+
+METRIC_LABELS: dict[str, str] = {
+    "signed_projects": _("New signed projects"),
+    "signed_amount": _("Signed amount"),
+    "groundbreakings": _("Groundbreakings"),
+    "funds_in_place": _("Funds in place"),
+}
+MONEY_METRICS = frozenset({Metric.signed_amount.value, Metric.funds_in_place.value})
+
+CITY = ""  # the county code of a city-wide target, in forms
+
+
+class TargetIn(BaseModel):
+    """One target: the year, 0 for the whole year or 1-4 for a quarter, a county or the city."""
+
+    model_config = ConfigDict(extra="forbid")
+    year: Annotated[int, Field(ge=2000, le=2100)]
+    quarter: Annotated[int, Field(ge=0, le=4)] = 0
+    county: Code | None = None
+    metric: Metric
+    value: Amount
+
+
+class FundsEntryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    amount: PositiveAmount
+    on_date: date
+    note: Annotated[str, Field(max_length=200)] | None = None
+
+
+class RuleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    yellow: Annotated[int, Field(ge=0, le=3650)]
+    red: Annotated[int, Field(ge=1, le=3650)]
+
+
+class WarningRulesIn(BaseModel):
+    """Thresholds by rule key (see app.analytics.models.WarningRule): days, or months for
+    `groundbreaking`; red must not come before yellow."""
+
+    model_config = ConfigDict(extra="forbid")
+    rules: dict[str, RuleIn]
+
+
+def as_dict(obj: Any) -> dict[str, Any]:
+    """A figure as a plain dict (for JSON in data-* attributes and the export)."""
+    from dataclasses import asdict
+
+    return asdict(obj)

@@ -1,0 +1,132 @@
+"""HTML door for the audit trail: the auditor's query page. Rules live in app.audit.service.
+
+Reading the trail is not itself recorded: every page view would add a row to the chain.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field, model_validator
+
+from app.accounts.pages import ROLE_NAMES
+from app.accounts.permissions import Actor, Permission
+from app.audit.history import Change, action_label, changes_of
+from app.audit.models import ACTION_LABELS, AuditEvent, Outcome
+from app.audit.service import search
+from app.clock import local_datetime
+from app.config import get_settings
+from app.i18n import _
+from app.web.deps import DbSession, requires
+from app.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 50
+OBJECT_TYPE_LABELS = {
+    "project": _("Project"),
+    "user": _("User"),
+    "route": _("Page"),
+}
+OUTCOME_LABELS = {
+    Outcome.success.value: _("Succeeded"),
+    Outcome.failure.value: _("Failed"),
+}
+
+
+class AuditQuery(BaseModel):
+    """The query card's fields, from the query string; an empty field means no filter."""
+
+    user: str | None = Field(default=None, max_length=64)
+    action: str | None = Field(default=None, max_length=64)
+    object_type: str | None = Field(default=None, max_length=32)
+    object_id: str | None = Field(default=None, max_length=64)
+    date_from: date | None = None
+    date_to: date | None = None
+    outcome: Outcome | None = None
+    before_id: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def blank_is_none(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {key: (value.strip() or None) if isinstance(value, str) else value
+                    for key, value in data.items()}
+        return data
+
+    def bounds(self, tz: ZoneInfo) -> tuple[datetime | None, datetime | None]:
+        """Local calendar days as UTC instants: from the first day's midnight (inclusive)
+        to the midnight after the last day (exclusive)."""
+        since = until = None
+        if self.date_from is not None:
+            since = datetime.combine(self.date_from, time.min, tzinfo=tz).astimezone(UTC)
+        if self.date_to is not None:
+            until = datetime.combine(self.date_to + timedelta(days=1), time.min,
+                                     tzinfo=tz).astimezone(UTC)
+        return since, until
+
+    def url(self, **overrides: Any) -> str:
+        values = self.model_dump(mode="json") | overrides
+        return "/audit?" + urlencode({k: v for k, v in values.items() if v is not None})
+
+    @property
+    def is_filtered(self) -> bool:
+        return any(v is not None for k, v in self.model_dump().items() if k != "before_id")
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    id: int
+    time: str  # local, YYYY-MM-DD HH:mm:ss
+    username: str
+    roles: list[str]  # label msgids
+    ip: str | None
+    action: str  # label msgid, or the recorded action
+    object_type: str | None  # label msgid, or the recorded type
+    object_id: str | None
+    changes: list[Change]
+    outcome: str
+    detail: str | None
+
+
+def _row(event: AuditEvent) -> AuditRow:
+    return AuditRow(
+        id=event.id or 0,
+        time=local_datetime(event.occurred_at).strftime("%Y-%m-%d %H:%M:%S"),
+        username=event.username,
+        roles=[ROLE_NAMES.get(role, role) for role in event.roles.split(",") if role],
+        ip=event.ip,
+        action=action_label(event.action),
+        object_type=OBJECT_TYPE_LABELS.get(event.object_type or "", event.object_type),
+        object_id=event.object_id,
+        changes=changes_of(event),
+        outcome=event.outcome,
+        detail=event.detail,
+    )
+
+
+@router.get("/audit")
+async def audit_trail(
+    request: Request, db: DbSession,
+    actor: Annotated[Actor, requires(Permission.audit_read)],
+    query: Annotated[AuditQuery, Query()],
+) -> Response:
+    since, until = query.bounds(get_settings().tz)
+    # One row more than a page tells whether there is a next page.
+    events = search(db, actor, username=query.user, action=query.action,
+                    object_type=query.object_type, object_id=query.object_id, since=since,
+                    until=until, outcome=query.outcome, limit=PAGE_SIZE + 1,
+                    before_id=query.before_id)
+    rows = [_row(event) for event in events[:PAGE_SIZE]]
+    next_url = query.url(before_id=rows[-1].id) if len(events) > PAGE_SIZE else None
+    return render(
+        request, "audit/list.html", block="table",
+        headers={"Vary": "HX-Request", "Cache-Control": "no-store"},
+        active_nav="audit", query=query, rows=rows, next_url=next_url,
+        first_url=query.url(before_id=None) if query.before_id else None,
+        action_labels=ACTION_LABELS, object_type_labels=OBJECT_TYPE_LABELS,
+        outcome_labels=OUTCOME_LABELS,
+    )

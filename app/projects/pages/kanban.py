@@ -1,0 +1,59 @@
+"""项目看板: one column per stage with its count and Σ总投资, the most recently updated cards,
+and moves by drag-and-drop or the keyboard's 移动到… menu. Moves post to the project's
+stage forms (app.projects.pages.detail); this page only reads."""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from app.accounts.permissions import Actor, Permission
+from app.clock import local_date
+from app.lookups.service import leaders, lookup_options
+from app.projects.pages.common import LABELS, parse_filters, query_dict, url_with
+from app.projects.queries import kanban_columns
+from app.projects.stages import STAGE_ORDER
+from app.web.deps import DbSession, requires
+from app.web.templating import render
+
+router = APIRouter()
+PER_COLUMN = 30
+
+
+@dataclass(frozen=True)
+class Card:
+    row: Any
+    days_in_stage: int
+    idle_days: int | None  # None: never followed up
+
+    @property
+    def movable(self) -> bool:
+        return self.row.status != "terminated"
+
+
+def _card(row: Any, today: date) -> Card:
+    idle = None if row.last_activity_at is None else (today - local_date(row.last_activity_at)).days
+    return Card(row=row, days_in_stage=max(0, (today - row.stage_entered_on).days),
+                idle_days=max(0, idle) if idle is not None else None)
+
+
+@router.get("/projects/kanban")
+async def project_kanban(
+    request: Request, db: DbSession,
+    actor: Annotated[Actor, requires(Permission.project_read)],
+) -> Response:
+    locale = request.state.locale
+    filters, filter_errors = parse_filters(request, locale)
+    columns = kanban_columns(db, actor, filters, per_column=PER_COLUMN)
+    today = local_date()
+    return render(
+        request, "projects/kanban.html", block="board", active_nav="kanban",
+        headers={"Vary": "HX-Request"},
+        columns=columns, cards={c.stage: [_card(r, today) for r in c.cards] for c in columns},
+        stages=[s.value for s in STAGE_ORDER], query=query_dict(request),
+        filter_errors=filter_errors, options=lookup_options(db, actor), leaders=leaders(db),
+        url_with=url_with, can_move=actor.can(Permission.project_update),
+        list_url=url_with(request, "/projects"), here=url_with(request), **LABELS,
+    )

@@ -1,0 +1,316 @@
+"""Reads behind 工作台 and the leader board, all in the actor's scope (`visible(actor)`).
+
+Every card costs one statement: its first rows plus the full count (a window count), so a
+page does the same handful of statements for ten projects or ten thousand. Each card's
+count is computed with the same filter as the project list it links to, so both agree.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from app.accounts.models import User
+from app.accounts.permissions import Actor, Role
+from app.clock import local_date
+from app.db import utcnow
+from app.i18n import _
+from app.lookups.service import PersonOption, leaders
+from app.projects.models import LeaderAssignment, PlanMilestone, Project, StageEvent, StatusChange
+from app.projects.queries import filter_clauses, select_rows
+from app.projects.schemas import ProjectFilters
+from app.projects.service import LIVE_STATUSES, visible
+from app.projects.stages import STAGE_ORDER, Stage, Status
+
+CARD_LIMIT = 10
+MY_PROJECTS_LIMIT = 20
+QUEUE_LIMIT = 20
+IDLE_DAYS = 14
+STALLED_DAYS = 30
+MILESTONE_DAYS = 14
+RECENT_DAYS = 7
+
+ByUser = aliased(User, name="by_user")
+NewLeader = aliased(User, name="new_leader")
+
+
+@dataclass(frozen=True)
+class Note:
+    """Why a row is on the card: an English msgid with its parameters, and a tone."""
+
+    message: str
+    params: dict[str, Any] = field(default_factory=dict)
+    tone: str = "secondary"
+
+
+@dataclass
+class Item:
+    row: Any
+    notes: list[Note] = field(default_factory=list)
+
+
+@dataclass
+class Card:
+    items: list[Item]
+    total: int
+    href: str
+
+
+@dataclass
+class Workbench:
+    today: date
+    recent_days: int
+    my_projects: Card | None
+    due: Card
+    idle: Card
+    recent: Card
+
+
+@dataclass(frozen=True)
+class Cell:
+    count: int
+    href: str
+
+
+@dataclass
+class BoardRow:
+    leader_id: int | None
+    name: str | None
+    title: str | None
+    cells: list[Cell]
+    total: Cell
+    investment: Decimal
+
+
+@dataclass
+class LeaderBoard:
+    stages: tuple[Stage, ...]
+    rows: list[BoardRow]
+    unassigned: BoardRow
+    totals: BoardRow
+    queue: Card
+    leaders: list[PersonOption]
+
+
+def projects_href(**params: Any) -> str:
+    """A link to the project list with these filters (lists become repeated parameters)."""
+    pairs = [(key, str(value)) for key, values in params.items()
+             for value in (values if isinstance(values, (list, tuple)) else [values])]
+    return "/projects?" + urlencode(pairs)
+
+
+def _rows_and_total(session: Session, query: Any, limit: int) -> tuple[list[Any], int]:
+    rows = session.execute(
+        query.add_columns(func.count().over().label("total_count")).limit(limit)).all()
+    return list(rows), (rows[0].total_count if rows else 0)
+
+
+def _days_since(moment: datetime, today: date) -> int:
+    return (today - local_date(moment)).days
+
+
+def _overdue_note(due_on: date | None, today: date) -> Note | None:
+    if due_on is None or due_on > today:
+        return None
+    if due_on == today:
+        return Note(_("Due today"), tone="warning")
+    return Note(_("{n} days overdue"), {"n": (today - due_on).days}, "danger")
+
+
+def _idle_note(last: datetime | None, today: date, at_least: int = 0) -> Note | None:
+    if last is None:
+        return Note(_("Never followed up"), tone="warning")
+    days = _days_since(last, today)
+    if days < at_least:
+        return None
+    return Note(_("{n} days without follow-up"), {"n": days},
+                "danger" if days >= STALLED_DAYS else "warning")
+
+
+# --- 工作台 -------------------------------------------------------------------------------
+
+def due_follow_ups(session: Session, actor: Actor, *, now: datetime) -> Card:
+    """今日到期与逾期跟进: active projects whose next follow-up is due today or earlier."""
+    today = local_date(now)
+    filters = ProjectFilters(follow_up_due_by=today, status=[Status.active])
+    query = (select_rows(actor).where(visible(actor), *filter_clauses(filters, now=now))
+             .order_by(Project.next_follow_up_on, Project.id))
+    rows, total = _rows_and_total(session, query, CARD_LIMIT)
+    items = [Item(row, [n for n in [_overdue_note(row.next_follow_up_on, today)] if n])
+             for row in rows]
+    return Card(items, total, projects_href(follow_up_due_by=today.isoformat(),
+                                            status=Status.active.value))
+
+
+def idle_projects(session: Session, actor: Actor, *, now: datetime) -> Card:
+    """超过 14 天未跟进: active projects with no follow-up for 14 days, or none ever."""
+    today = local_date(now)
+    filters = ProjectFilters(idle_days=IDLE_DAYS, status=[Status.active])
+    query = (select_rows(actor).where(visible(actor), *filter_clauses(filters, now=now))
+             .order_by(Project.last_activity_at.asc().nulls_first(), Project.id))
+    rows, total = _rows_and_total(session, query, CARD_LIMIT)
+    items = [Item(row, [n for n in [_idle_note(row.last_activity_at, today)] if n])
+             for row in rows]
+    return Card(items, total, projects_href(idle_days=IDLE_DAYS, status=Status.active.value))
+
+
+def recent_changes(session: Session, actor: Actor, *, now: datetime) -> Card:
+    """最近变动: stage moves, status changes and leader changes of the last days, newest
+    first, from the three history tables (each read in its recorded-at window)."""
+    since = now - timedelta(days=RECENT_DAYS)
+    no_text = sa.cast(sa.null(), sa.String(16))
+    no_id = sa.cast(sa.null(), sa.Integer)
+    events = sa.union_all(
+        select(StageEvent.project_id.label("project_id"), StageEvent.recorded_at.label("at"),
+               sa.case((StageEvent.from_stage.is_(None), sa.literal("created")),
+                       else_=sa.literal("stage")).label("kind"),
+               StageEvent.from_stage.label("before"), StageEvent.to_stage.label("after"),
+               StageEvent.actor_id.label("by_id"), no_id.label("leader_id"))
+        .where(StageEvent.recorded_at >= since),
+        select(StatusChange.project_id, StatusChange.recorded_at, sa.literal("status"),
+               StatusChange.from_status, StatusChange.to_status, StatusChange.actor_id, no_id)
+        .where(StatusChange.recorded_at >= since),
+        select(LeaderAssignment.project_id, LeaderAssignment.started_at, sa.literal("leader"),
+               no_text, no_text, LeaderAssignment.assigned_by_id, LeaderAssignment.leader_id)
+        .where(LeaderAssignment.started_at >= since),
+    ).subquery("change")
+    query = (
+        select_rows(actor)
+        .add_columns(events.c.kind, events.c.at, events.c.before, events.c.after,
+                     ByUser.display_name.label("by_name"),
+                     NewLeader.display_name.label("new_leader_name"))
+        .join(events, events.c.project_id == Project.id)
+        .outerjoin(ByUser, ByUser.id == events.c.by_id)
+        .outerjoin(NewLeader, NewLeader.id == events.c.leader_id)
+        .where(visible(actor))
+        .order_by(events.c.at.desc(), events.c.kind, Project.id.desc())
+    )
+    rows, total = _rows_and_total(session, query, CARD_LIMIT)
+    return Card([Item(row) for row in rows], total,
+                projects_href(updated_since=since.isoformat(timespec="seconds"),
+                              sort="-updated_at"))
+
+
+def my_projects(session: Session, actor: Actor, *, now: datetime) -> Card:
+    """我的项目: the leader's live projects, most urgent first: an overdue next step, then
+    no follow-up for 30 days, then 14 days, then a plan milestone due within 14 days, then
+    the longest in their stage."""
+    today = local_date(now)
+    last = func.coalesce(Project.last_activity_at, Project.first_reported_at)
+    milestone = (select(func.min(PlanMilestone.due_on))
+                 .where(PlanMilestone.project_id == Project.id, PlanMilestone.done_on.is_(None))
+                 .correlate(Project).scalar_subquery())
+    overdue = Project.next_follow_up_on < today
+    stalled = last < now - timedelta(days=STALLED_DAYS)
+    idle = last < now - timedelta(days=IDLE_DAYS)
+    milestone_soon = milestone <= today + timedelta(days=MILESTONE_DAYS)
+    urgency = sa.case((overdue, 1), (stalled, 2), (idle, 3), (milestone_soon, 4), else_=5)
+    query = (
+        select_rows(actor)
+        .add_columns(milestone.label("milestone_due"), urgency.label("urgency"))
+        .where(visible(actor), Project.leader_id == actor.user_id,
+               Project.status.in_(LIVE_STATUSES))
+        .order_by(urgency,
+                  sa.case((overdue, Project.next_follow_up_on)).asc(),
+                  sa.case((idle, last)).asc(),
+                  sa.case((milestone_soon, milestone)).asc(),
+                  Project.stage_entered_on, Project.id)
+    )
+    rows, total = _rows_and_total(session, query, MY_PROJECTS_LIMIT)
+    items = []
+    for row in rows:
+        notes = [_overdue_note(row.next_follow_up_on, today),
+                 _idle_note(row.last_activity_at or row.first_reported_at, today, IDLE_DAYS)]
+        if row.milestone_due is not None and (
+                row.milestone_due <= today + timedelta(days=MILESTONE_DAYS)):
+            notes.append(Note(_("Milestone due {day}"), {"day": row.milestone_due.isoformat()},
+                              "danger" if row.milestone_due < today else "info"))
+        in_stage = (today - row.stage_entered_on).days
+        if in_stage >= STALLED_DAYS:
+            notes.append(Note(_("{n} days in this stage"), {"n": in_stage}))
+        items.append(Item(row, [n for n in notes if n]))
+    return Card(items, total, projects_href(leader_id=actor.user_id, status=list(LIVE_STATUSES)))
+
+
+def workbench(session: Session, actor: Actor, now: datetime | None = None) -> Workbench:
+    """Everything on 工作台; a leader's own projects come first."""
+    now = now or utcnow()
+    mine = my_projects(session, actor, now=now) if Role.leader in actor.roles else None
+    return Workbench(today=local_date(now), recent_days=RECENT_DAYS, my_projects=mine,
+                     due=due_follow_ups(session, actor, now=now),
+                     idle=idle_projects(session, actor, now=now),
+                     recent=recent_changes(session, actor, now=now))
+
+
+# --- 包联领导看板 ------------------------------------------------------------------------
+
+def leader_queue(session: Session, actor: Actor) -> Card:
+    """待指定包联领导: live projects without a leader, who cannot reach intent without one;
+    the longest waiting first."""
+    filters = ProjectFilters(needs_leader=True, status=list(LIVE_STATUSES))
+    query = (select_rows(actor).where(visible(actor), *filter_clauses(filters))
+             .order_by(Project.first_reported_at, Project.id))
+    rows, total = _rows_and_total(session, query, QUEUE_LIMIT)
+    return Card([Item(row) for row in rows], total,
+                projects_href(needs_leader="true", status=list(LIVE_STATUSES)))
+
+
+def leader_options(session: Session, actor: Actor) -> list[PersonOption]:
+    """Active leaders the actor works with: the city's and their own county's."""
+    return [p for p in leaders(session)
+            if actor.county_code is None or p.county_code in (None, actor.county_code)]
+
+
+def _board_row(leader_id: int | None, name: str | None, title: str | None,
+               counts: dict[str, tuple[int, Decimal]], link: dict[str, Any]) -> BoardRow:
+    live = list(LIVE_STATUSES)
+    cells = [Cell(counts.get(stage.value, (0, Decimal(0)))[0],
+                  projects_href(**link, stage=stage.value, status=live))
+             for stage in STAGE_ORDER]
+    total = sum(cell.count for cell in cells)
+    investment = sum((amount for _count, amount in counts.values()), Decimal("0.00"))
+    return BoardRow(leader_id, name, title, cells, Cell(total, projects_href(**link, status=live)),
+                    investment)
+
+
+def leader_board(session: Session, actor: Actor) -> LeaderBoard:
+    """Leaders × stages: counts and Σ total investment of their live projects (one GROUP BY),
+    the row of projects still without a leader, the totals, and the queue to assign from."""
+    grouped = session.execute(
+        select(Project.leader_id, User.display_name, User.title, Project.stage, func.count(),
+               func.sum(Project.total_investment))
+        .select_from(Project).outerjoin(User, User.id == Project.leader_id)
+        .where(visible(actor), Project.status.in_(LIVE_STATUSES))
+        .group_by(Project.leader_id, User.display_name, User.title, Project.stage)
+    ).all()
+    by_leader: dict[int | None, dict[str, tuple[int, Decimal]]] = {}
+    names: dict[int, tuple[str, str | None]] = {}
+    everything: dict[str, tuple[int, Decimal]] = {}
+    for leader_id, name, title, stage, count, amount in grouped:
+        amount = amount or Decimal("0.00")
+        by_leader.setdefault(leader_id, {})[stage] = (count, amount)
+        if leader_id is not None:
+            names[leader_id] = (name, title)
+        before = everything.get(stage, (0, Decimal("0.00")))
+        everything[stage] = (before[0] + count, before[1] + amount)
+    options = leader_options(session, actor)
+    rows = [_board_row(p.id, p.name, p.title, by_leader.get(p.id, {}), {"leader_id": p.id})
+            for p in options]
+    # Leaders no longer active (or from elsewhere) who still hold projects here.
+    listed = {p.id for p in options}
+    rows += [_board_row(leader_id, *names[leader_id], counts, {"leader_id": leader_id})
+             for leader_id, counts in sorted(by_leader.items(), key=lambda kv: kv[0] or 0)
+             if leader_id is not None and leader_id not in listed]
+    return LeaderBoard(
+        stages=STAGE_ORDER, rows=rows,
+        unassigned=_board_row(None, None, None, by_leader.get(None, {}),
+                              {"needs_leader": "true"}),
+        totals=_board_row(None, None, None, everything, {}),
+        queue=leader_queue(session, actor), leaders=options,
+    )

@@ -1,0 +1,226 @@
+"""The cockpit pages: what a leader sees, drill-downs, HTMX swaps, export, targets, rules,
+funds in place, and who may do what."""
+
+import re
+from decimal import Decimal
+from io import BytesIO
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from app.analytics.models import FundsEntry, Target, WarningRule
+from app.audit.models import AuditEvent
+from tests.analytics.fixture import build_city
+from tests.conftest import bulk_projects, count, csrf_of
+
+
+@pytest.fixture
+def city(session):
+    return build_city(session)
+
+
+def figure(html: str, testid: str) -> str:
+    match = re.search(rf'data-testid="{testid}">(.*?)</div>', html, re.S)
+    assert match, testid
+    return re.sub(r"<[^>]+>", "", match.group(1)).strip()
+
+
+def list_total(client, href: str) -> int:
+    page = client.get(href.replace("&amp;", "&"))
+    assert page.status_code == 200, href
+    match = re.search(r'data-testid="summary">[^0-9]*([\d,]+)', page.text)
+    assert match, href
+    return int(match.group(1).replace(",", ""))
+
+
+def test_the_cockpit_shows_the_year_at_a_glance(client, signed_in, city):
+    signed_in("city.leader", roles=["leader"])
+    page = client.get("/cockpit?year=2026")
+    assert page.status_code == 200
+    html = page.text
+    assert "领导驾驶舱" in html
+    assert figure(html, "kpi-signed") == "5"
+    assert figure(html, "kpi-signed-amount") == "2.92 亿元"
+    assert figure(html, "kpi-started") == "3"
+    assert figure(html, "kpi-funds") == "22.26%"
+    assert "目标 10 · 已完成 50.00%" in html
+    for text in ("签约率", "履约率", "开工率", "投产率", "达效率", "资金到位率", "55.56%",
+                 "侯马市", "碳基新材料", "李云峰", "16,000.00", "20,600.00", "驾驶舱测试P5"):
+        assert text in html, text
+    # Charts carry their data as JSON attributes, never inline script.
+    assert html.count('data-chart=') == 4
+    assert "<script>" not in html and "echarts-6.1.0/echarts.min.js" in html
+
+
+def test_changing_a_filter_swaps_only_the_figures(client, signed_in, city):
+    signed_in("city.leader", roles=["leader"])
+    fragment = client.get("/cockpit?year=2026&county=houma", headers={"HX-Request": "true"})
+    assert fragment.text.lstrip().startswith('<div id="figures"')
+    assert "<html" not in fragment.text
+    assert figure(fragment.text, "kpi-signed") == "2"
+    assert "尧都区" not in fragment.text
+    assert fragment.headers["vary"] == "HX-Request"
+
+
+def test_numbers_link_to_lists_of_exactly_that_many_projects(client, signed_in, city):
+    signed_in("city.staff", roles=["staff"])
+    html = client.get("/cockpit?year=2026&by=leader").text
+    links = re.findall(r'<a href="(/projects\?[^"]+)">([\d,]+)</a>', html)
+    assert len(links) > 40
+    for href, shown in links:
+        assert list_total(client, href) == int(shown.replace(",", "")), href
+    # Red and yellow lights link to the warnings list, which counts the same.
+    red = re.search(r'<a href="(/cockpit/warnings\?[^"]*)" data-testid="red-count">(\d+)</a>',
+                    html)
+    assert red is not None
+    warnings_page = client.get(red.group(1).replace("&amp;", "&"))
+    assert f"共 {red.group(2)} 条" in warnings_page.text
+
+
+def test_a_county_user_sees_only_their_county(client, signed_in, city):
+    signed_in("houma.staff", roles=["staff"], county_code="houma")
+    html = client.get("/cockpit?year=2026&county=yaodu").text
+    assert 'name="county"' not in html
+    assert "侯马市" in html and "尧都区" not in html and "曲沃县" not in html
+    assert figure(html, "kpi-signed") == "2"
+    assert "驾驶舱测试P1" not in html and "驾驶舱测试P8" in html
+    links = re.findall(r'<a href="(/projects\?[^"]+)">([\d,]+)</a>', html)
+    for href, shown in links:
+        assert list_total(client, href) == int(shown.replace(",", "")), href
+
+
+def test_the_page_costs_the_same_statements_for_10_and_200_projects(client, signed_in,
+                                                                      session, statements):
+    signed_in("city.staff", roles=["staff"])
+    bulk_projects(session, 10)
+    session.commit()
+    with statements() as small:
+        assert client.get("/cockpit").status_code == 200
+    bulk_projects(session, 190, county="houma")
+    session.commit()
+    with statements() as large:
+        page = client.get("/cockpit")
+    assert "200" in page.text
+    assert len(large) == len(small)
+
+
+def test_export_has_the_figures_and_is_audited(client, signed_in, city, session):
+    signed_in("city.staff", roles=["staff"])
+    before = count(session, AuditEvent, AuditEvent.action == "export")
+    response = client.get("/cockpit/export.xlsx?year=2026&county=houma")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    assert "cockpit-2026.xlsx" in response.headers["content-disposition"]
+    book = load_workbook(BytesIO(response.content))
+    assert book.sheetnames[:3] == ["概览", "漏斗", "阶段用时"]
+    overview = {row[0]: row[1] for row in book["概览"].iter_rows(values_only=True) if row}
+    assert overview["新签约项目"] == 2
+    assert overview["签约额（万元）"] == Decimal("16000.00") or \
+        overview["签约额（万元）"] == 16000
+    funnel = list(book["漏斗"].iter_rows(values_only=True))
+    assert funnel[0][:4] == ("阶段", "当前在此阶段", "在此阶段终止", "累计到达")
+    assert [row[3] for row in funnel[1:]] == [3, 3, 2, 2, 2, 0, 0]
+    assert count(session, AuditEvent, AuditEvent.action == "export") == before + 1
+    detail = session.scalar(sa.select(AuditEvent.detail).where(AuditEvent.action == "export")
+                            .order_by(AuditEvent.id.desc()))
+    assert "county=houma" in detail
+
+
+def test_who_may_open_what(client, signed_in, city, session):
+    signed_in("auditor.one", roles=["auditor"])
+    assert client.get("/cockpit").status_code == 403
+    assert client.get("/cockpit/export.xlsx").status_code == 403
+    client.cookies.clear()
+    signed_in("plain.staff", roles=["staff"])
+    assert client.get("/cockpit/targets").status_code == 403
+    token = csrf_of(client, "/account")
+    before = count(session, Target)
+    refused = client.post("/cockpit/targets", data={"csrf_token": token, "year": "2026",
+                                                    "quarter": "0",
+                                                    "t.city.signed_projects": "99"})
+    assert refused.status_code == 403
+    assert count(session, Target) == before
+
+
+def test_an_administrator_sets_targets(client, signed_in, session):
+    signed_in("the.admin", roles=["admin"])
+    form = client.get("/cockpit/targets?year=2027")
+    assert form.status_code == 200 and "目标与预警设置" in form.text
+    token = csrf_of(client, "/cockpit/targets?year=2027")
+    saved = client.post("/cockpit/targets", data={
+        "csrf_token": token, "year": "2027", "quarter": "0",
+        "t.city.signed_projects": "120", "t.city.signed_amount": "1,000,000.50",
+        "t.yaodu.groundbreakings": "30", "t.houma.funds_in_place": ""},
+        follow_redirects=False)
+    assert saved.status_code == 303
+    rows = {(t.county_code, t.metric): t.value for t in session.scalars(
+        sa.select(Target).where(Target.year == 2027))}
+    assert rows == {(None, "signed_projects"): Decimal("120.00"),
+                    (None, "signed_amount"): Decimal("1000000.50"),
+                    ("yaodu", "groundbreakings"): Decimal("30.00")}
+    page = client.get("/cockpit/targets?year=2027").text
+    assert 'value="120"' in page and 'value="1000000.50"' in page
+    # Clearing a cell removes that target; a bad cell refuses the whole grid.
+    bad = client.post("/cockpit/targets", data={
+        "csrf_token": token, "year": "2027", "quarter": "0",
+        "t.city.signed_projects": "", "t.yaodu.groundbreakings": "3.5"},
+        headers={"HX-Request": "true"})
+    assert bad.status_code == 422
+    assert "目标须为整数" in bad.text
+    assert count(session, Target, Target.year == 2027) == 3
+    client.post("/cockpit/targets", data={"csrf_token": token, "year": "2027", "quarter": "0",
+                                          "t.city.signed_projects": ""})
+    assert count(session, Target, Target.year == 2027) == 2
+
+
+def test_an_administrator_changes_warning_rules(client, signed_in, session):
+    signed_in("the.admin", roles=["admin"])
+    token = csrf_of(client, "/cockpit/targets")
+    saved = client.post("/cockpit/rules", data={
+        "csrf_token": token, "rules.idle.yellow": "7", "rules.idle.red": "21"},
+        follow_redirects=False)
+    assert saved.status_code == 303
+    assert (session.get(WarningRule, "idle").yellow, session.get(WarningRule, "idle").red) == \
+        (7, 21)
+    refused = client.post("/cockpit/rules", data={
+        "csrf_token": token, "rules.idle.yellow": "30", "rules.idle.red": "10"},
+        headers={"HX-Request": "true"})
+    assert refused.status_code == 422
+    assert "红灯须晚于黄灯" in refused.text
+    session.expire_all()
+    assert session.get(WarningRule, "idle").red == 21
+
+
+def test_funds_in_place_are_recorded_on_a_project(client, signed_in, session, make_project):
+    signed_in("funds.staff", roles=["staff"])
+    project = make_project(name="资金测试项目")
+    session.commit()
+    token = csrf_of(client, "/account")
+    fragment = client.post(f"/projects/{project.id}/funds",
+                           data={"csrf_token": token, "amount": "1234.50",
+                                 "on_date": "2026-05-01", "note": "首笔到位"},
+                           headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    assert "1,234.50" in fragment.text and "首笔到位" in fragment.text
+    bad = client.post(f"/projects/{project.id}/funds",
+                      data={"csrf_token": token, "amount": "-5", "on_date": "2026-05-01"},
+                      headers={"HX-Request": "true"})
+    assert bad.status_code == 422 and "金额须大于 0" in bad.text
+    future = client.post(f"/projects/{project.id}/funds",
+                         data={"csrf_token": token, "amount": "5", "on_date": "2099-01-01"},
+                         headers={"HX-Request": "true"})
+    assert future.status_code == 422
+    assert count(session, FundsEntry, FundsEntry.project_id == project.id) == 1
+    assert count(session, AuditEvent, AuditEvent.action == "project.funds") == 1
+
+
+def test_a_county_user_cannot_record_funds_elsewhere(client, signed_in, session, make_project):
+    project = make_project(name="尧都资金项目", county="yaodu")
+    signed_in("houma.funds", roles=["staff"], county_code="houma")
+    token = csrf_of(client, "/account")
+    response = client.post(f"/projects/{project.id}/funds",
+                           data={"csrf_token": token, "amount": "10", "on_date": "2026-05-01"})
+    assert response.status_code == 404
+    assert count(session, FundsEntry) == 0

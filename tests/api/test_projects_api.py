@@ -1,0 +1,350 @@
+"""The project resources of API.md, endpoint by endpoint: shapes, money as strings, ETags,
+If-Match (428 / 412), Idempotency-Key, cursors, and refusals that change nothing."""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from app.activities.models import Activity
+from app.api.models import IdempotencyKey
+from app.projects.models import Project
+from tests.api.conftest import bearer
+from tests.conftest import count
+
+PROBLEM = "application/problem+json"
+
+
+def new_project(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": "年产5GW光伏组件项目", "investor": {"name": "江苏光能科技有限公司"},
+        "category": "industrial", "chain": "pv", "region": "csj", "method": "by_chain",
+        "county": "yaodu", "total_investment": "12500.00",
+    }
+    body.update(overrides)
+    return body
+
+
+def test_create_answers_201_with_location_etag_and_money_as_string(client, token, session):
+    response = client.post("/api/v1/projects", json=new_project(), headers=bearer(token))
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert response.headers["location"] == f"/api/v1/projects/{body['id']}"
+    assert response.headers["etag"] == '"1"'
+    assert body["total_investment"] == "12500.00"
+    assert body["stage"] == "contact" and body["status"] == "active" and body["leader"] is None
+    assert body["investor"] == {"name": "江苏光能科技有限公司", "credit_code": None}
+    assert body["region"] == "csj" and body["version"] == 1
+    assert body["created_at"].endswith("Z") or "+" in body["created_at"]
+    assert count(session, Project) == 1
+
+
+def test_bad_input_is_a_422_naming_the_field_and_changes_nothing(client, token, session):
+    response = client.post("/api/v1/projects", headers=bearer(token),
+                           json=new_project(total_investment="-5"))
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM
+    problem = response.json()
+    assert problem["status"] == 422 and problem["type"] and problem["title"]
+    assert [e["field"] for e in problem["errors"]] == ["total_investment"]
+    unknown = client.post("/api/v1/projects", headers=bearer(token),
+                          json=new_project(chain="no-such-chain"))
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["field"] == "chain"
+    not_json = client.post("/api/v1/projects", headers=bearer(token, **{
+        "Content-Type": "application/json"}), content=b"{not json")
+    assert not_json.status_code == 422 and not_json.json()["errors"][0]["field"] == "body"
+    assert count(session, Project) == 0
+
+
+def test_a_live_project_of_the_same_investor_is_a_409(client, token):
+    assert client.post("/api/v1/projects", json=new_project(),
+                       headers=bearer(token)).status_code == 201
+    again = client.post("/api/v1/projects", json=new_project(name="二期"), headers=bearer(token))
+    assert again.status_code == 409 and again.headers["content-type"] == PROBLEM
+    first = again.json()
+    assert first["errors"][0]["field"] == "investor"
+
+
+def test_get_one_project_with_leader_investor_and_etag(client, token, make_project, leader,
+                                                       session):
+    project = make_project(leader_id=leader.user_id)
+    session.commit()
+    response = client.get(f"/api/v1/projects/{project.id}", headers=bearer(token))
+    assert response.status_code == 200
+    assert response.headers["etag"] == f'"{project.version}"'
+    body = response.json()
+    assert body["leader"] == {"id": leader.user_id, "name": "李云峰"}
+    assert body["investor"]["name"].startswith("测试投资")
+    assert body["total_investment"] == "125000.50"
+    missing = client.get("/api/v1/projects/999999", headers=bearer(token))
+    assert missing.status_code == 404 and missing.headers["content-type"] == PROBLEM
+
+
+def test_confidential_projects_show_their_code_name_to_clients(client, token, make_project,
+                                                               session):
+    project = make_project(is_confidential=True, code_name="A-01")
+    session.commit()
+    body = client.get(f"/api/v1/projects/{project.id}", headers=bearer(token)).json()
+    assert body["name"] == "A-01" and body["investor"] == {"name": "***", "credit_code": None}
+
+
+def test_patch_needs_if_match_428_when_missing_412_when_stale(client, token, make_project,
+                                                              session):
+    project = make_project()
+    session.commit()
+    url = f"/api/v1/projects/{project.id}"
+    missing = client.patch(url, json={"name": "新名称"}, headers=bearer(token))
+    assert missing.status_code == 428 and missing.headers["content-type"] == PROBLEM
+    stale = client.patch(url, json={"name": "新名称"}, headers=bearer(token, **{
+        "If-Match": '"7"'}))
+    assert stale.status_code == 412 and stale.headers["content-type"] == PROBLEM
+    session.expire_all()
+    assert session.get(Project, project.id).name == "年产10万吨针状焦项目"
+    ok = client.patch(url, json={"name": "新名称", "total_investment": "99.90"},
+                      headers=bearer(token, **{"If-Match": '"1"'}))
+    assert ok.status_code == 200, ok.text
+    assert ok.headers["etag"] == '"2"'
+    assert ok.json()["name"] == "新名称" and ok.json()["total_investment"] == "99.90"
+    # The old ETag is stale now; the stage is not a field of PATCH.
+    assert client.patch(url, json={"name": "x"}, headers=bearer(token, **{
+        "If-Match": '"1"'})).status_code == 412
+    refused = client.patch(url, json={"stage": "signed"}, headers=bearer(token, **{
+        "If-Match": '"2"'}))
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "stage"
+
+
+def test_delete_is_soft_needs_if_match_and_hides_the_project(client, token, make_project,
+                                                             session):
+    project = make_project()
+    session.commit()
+    url = f"/api/v1/projects/{project.id}"
+    assert client.delete(url, headers=bearer(token)).status_code == 428
+    assert client.delete(url, headers=bearer(token, **{"If-Match": '"9"'})).status_code == 412
+    assert client.delete(url, headers=bearer(token, **{"If-Match": 'W/"1"'})).status_code == 204
+    assert client.get(url, headers=bearer(token)).status_code == 404
+    assert client.get("/api/v1/projects", headers=bearer(token)).json()["items"] == []
+    session.expire_all()
+    assert session.get(Project, project.id).deleted_at is not None
+
+
+def test_transitions_follow_the_stage_rules(client, token, make_project, leader, session):
+    project = make_project()
+    session.commit()
+    url = f"/api/v1/projects/{project.id}/transitions"
+    no_leader = client.post(url, json={"to_stage": "intent"}, headers=bearer(token))
+    assert no_leader.status_code == 422
+    assert no_leader.json()["errors"][0]["field"] == "leader_id"
+    assigned = client.put(f"/api/v1/projects/{project.id}/leader", headers=bearer(token),
+                          json={"leader_id": leader.user_id})
+    assert assigned.status_code == 200 and assigned.json()["leader"]["id"] == leader.user_id
+    no_evidence = client.post(url, json={"to_stage": "signed"}, headers=bearer(token))
+    assert no_evidence.status_code == 422
+    assert {e["field"] for e in no_evidence.json()["errors"]} == {"agreement_no",
+                                                                   "agreed_amount"}
+    moved = client.post(url, headers=bearer(token), json={
+        "to_stage": "signed", "note": "签订投资协议", "agreement_no": "XY-2026-01",
+        "agreed_amount": "12000.00"})
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["stage"] == "signed" and moved.json()["agreed_amount"] == "12000.00"
+    assert moved.headers["etag"] == f'"{moved.json()["version"]}"'
+    stale = client.post(url, json={"to_stage": "contract"},
+                        headers=bearer(token, **{"If-Match": '"1"'}))
+    assert stale.status_code == 412
+
+
+def test_leader_reassignment_needs_a_reason(client, token, make_project, leader, other_leader,
+                                            session):
+    project = make_project(leader_id=leader.user_id)
+    session.commit()
+    url = f"/api/v1/projects/{project.id}/leader"
+    refused = client.put(url, json={"leader_id": other_leader.user_id}, headers=bearer(token))
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "reason"
+    done = client.put(url, json={"leader_id": other_leader.user_id, "reason": "工作调整"},
+                      headers=bearer(token))
+    assert done.status_code == 200 and done.json()["leader"]["name"] == "崔元斌"
+
+
+def test_history_lists_stage_events_and_leader_assignments_oldest_first(
+        client, token, make_project, leader, other_leader, session):
+    project = make_project(leader_id=leader.user_id)
+    session.commit()
+    client.post(f"/api/v1/projects/{project.id}/transitions", json={"to_stage": "intent"},
+                headers=bearer(token))
+    client.put(f"/api/v1/projects/{project.id}/leader", headers=bearer(token),
+               json={"leader_id": other_leader.user_id, "reason": "工作调整"})
+    items = client.get(f"/api/v1/projects/{project.id}/history",
+                       headers=bearer(token)).json()["items"]
+    assert [(i["kind"], i.get("to_stage") or i["leader"]["name"]) for i in items] == [
+        ("stage", "contact"), ("leader", "李云峰"), ("stage", "intent"), ("leader", "崔元斌")]
+    assert items[1]["ended_at"] is not None and items[3]["reason"] == "工作调整"
+    assert [i["at"] for i in items] == sorted(i["at"] for i in items)
+
+
+def test_status_moves_pause_resume_terminate(client, token, make_project, session):
+    project = make_project()
+    session.commit()
+    base = f"/api/v1/projects/{project.id}"
+    assert client.post(f"{base}/pause", json={"reason": "投资方调整计划"},
+                       headers=bearer(token)).json()["status"] == "paused"
+    assert client.post(f"{base}/resume", json={},
+                       headers=bearer(token)).json()["status"] == "active"
+    ended = client.post(f"{base}/terminate", json={"reason_code": "investor_withdrew"},
+                        headers=bearer(token))
+    assert ended.json()["status"] == "terminated"
+    assert ended.json()["termination_reason"] == "investor_withdrew"
+
+
+def test_activities_are_recorded_and_listed_newest_first(client, token, make_project, session):
+    project = make_project()
+    session.commit()
+    url = f"/api/v1/projects/{project.id}/activities"
+    moment = datetime.now(UTC) - timedelta(hours=2)
+    for n in range(3):
+        created = client.post(url, headers=bearer(token), json={
+            "kind": "call", "summary": f"电话沟通{n}",
+            "happened_at": (moment + timedelta(minutes=n)).isoformat()})
+        assert created.status_code == 201, created.text
+    future = client.post(url, headers=bearer(token), json={
+        "kind": "call", "summary": "x", "happened_at": "2999-01-01T00:00:00+08:00"})
+    assert future.status_code == 422 and future.json()["errors"][0]["field"] == "happened_at"
+    first = client.get(url, params={"limit": 2}, headers=bearer(token)).json()
+    assert [a["summary"] for a in first["items"]] == ["电话沟通2", "电话沟通1"]
+    rest = client.get(url, params={"limit": 2, "cursor": first["next_cursor"]},
+                      headers=bearer(token)).json()
+    assert [a["summary"] for a in rest["items"]] == ["电话沟通0"] and rest["next_cursor"] is None
+    assert count(session, Activity) == 3
+
+
+def test_list_filters_lists_every_status_and_follows_the_cursor(client, token, make_project,
+                                                                session):
+    projects = [make_project(total_investment=Decimal(100 * (n + 1))) for n in range(5)]
+    ended = projects[0]
+    client.post(f"/api/v1/projects/{ended.id}/terminate", json={"reason_code": "policy"},
+                headers=bearer(token))
+    make_project(county="houma")
+    session.commit()
+    seen, cursor = [], None
+    while True:
+        page = client.get("/api/v1/projects", headers=bearer(token),
+                          params={"limit": 2, **({"cursor": cursor} if cursor else {})}).json()
+        seen += [p["id"] for p in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == 6 and seen == sorted(seen)  # terminated included, id order
+    only = client.get("/api/v1/projects", headers=bearer(token), params={
+        "status": "terminated"}).json()["items"]
+    assert [p["id"] for p in only] == [ended.id]
+    houma = client.get("/api/v1/projects", headers=bearer(token), params={
+        "county": "houma"}).json()["items"]
+    assert [p["county"] for p in houma] == ["houma"]
+    rich = client.get("/api/v1/projects", headers=bearer(token), params={
+        "min_investment": "300", "max_investment": "400.00"}).json()["items"]
+    assert sorted(p["total_investment"] for p in rich) == ["300.00", "400.00"]
+    too_many = client.get("/api/v1/projects", params={"limit": 201}, headers=bearer(token))
+    assert too_many.status_code == 422 and too_many.json()["errors"][0]["field"] == "limit"
+    bad = client.get("/api/v1/projects", params={"cursor": "bm9wZQ"}, headers=bearer(token))
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "cursor"
+
+
+def test_sync_by_updated_since_orders_by_update_and_pages(client, token, make_project,
+                                                          session):
+    old = make_project()
+    newer = [make_project() for _ in range(3)]
+    session.execute(sa.update(Project).where(Project.id == old.id).values(
+        updated_at=datetime(2026, 1, 1, tzinfo=UTC)))
+    session.commit()
+    since = datetime(2026, 2, 1, tzinfo=UTC).isoformat()
+    touched = client.patch(f"/api/v1/projects/{newer[0].id}", json={"name": "改名"},
+                           headers=bearer(token, **{"If-Match": '"1"'}))
+    assert touched.status_code == 200
+    ids, cursor = [], None
+    while True:
+        params = {"updated_since": since, "limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = client.get("/api/v1/projects", params=params, headers=bearer(token)).json()
+        ids += [p["id"] for p in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    # The edited one comes last: it changed last. The one untouched since January is out.
+    assert ids == [newer[1].id, newer[2].id, newer[0].id]
+    naive = client.get("/api/v1/projects", params={"updated_since": "2026-02-01T00:00:00"},
+                       headers=bearer(token))
+    assert naive.status_code == 422 and naive.json()["errors"][0]["field"] == "updated_since"
+
+
+def test_funnel_has_seven_rows_with_decimal_strings(client, token, make_project, leader,
+                                                    session):
+    for _ in range(2):
+        make_project(leader_id=leader.user_id)
+    session.commit()
+    first = session.scalar(sa.select(Project.id).order_by(Project.id))
+    client.post(f"/api/v1/projects/{first}/transitions", json={"to_stage": "intent"},
+                headers=bearer(token))
+    rows = client.get("/api/v1/stats/funnel", headers=bearer(token)).json()["stages"]
+    assert [r["stage"] for r in rows] == ["contact", "intent", "signed", "contract",
+                                          "groundbreaking", "production", "achieved"]
+    assert rows[0] == {"stage": "contact", "count": 1, "terminated": 0, "reached": 2,
+                       "total_investment": "125000.50", "conversion_from_previous": None}
+    assert rows[1]["reached"] == 1 and rows[1]["conversion_from_previous"] == "0.5000"
+    assert rows[2]["conversion_from_previous"] == "0.0000"
+    assert rows[3]["conversion_from_previous"] is None  # a zero divisor
+    later = client.get("/api/v1/stats/funnel", params={"from": "2099-01-01"},
+                       headers=bearer(token)).json()["stages"]
+    assert sum(r["reached"] for r in later) == 0
+
+
+@pytest.mark.parametrize("kind", ["regions", "chains", "counties", "stages", "methods",
+                                  "categories", "zones"])
+def test_lookups_list_codes_with_names(client, token, kind):
+    response = client.get(f"/api/v1/lookups/{kind}", headers=bearer(token))
+    assert response.status_code == 200
+    items = response.json()["items"]
+    assert items and all(i["code"] and i["name"] and i["name_en"] for i in items)
+    if kind == "chains":
+        assert all(isinstance(i["links"], list) for i in items)
+        assert any(link["code"].startswith("pv.") for i in items for link in i["links"])
+    if kind == "regions":
+        assert any(i["code"] == "jjj" and i["name"] == "京津冀" for i in items)
+    if kind == "stages":
+        assert items[0]["code"] == "contact" and items[0]["name"] == "接洽"
+    assert client.get("/api/v1/lookups/planets", headers=bearer(token)).status_code == 422
+
+
+def test_fifty_retries_with_one_idempotency_key_create_one_project(client, token, session):
+    headers = bearer(token, **{"Idempotency-Key": "import-2026-11-23-0001"})
+    answers = [client.post("/api/v1/projects", json=new_project(), headers=headers)
+               for _ in range(50)]
+    assert {a.status_code for a in answers} == {201}
+    assert len({a.text for a in answers}) == 1
+    assert len({a.headers["location"] for a in answers}) == 1
+    assert sum(a.headers.get("idempotent-replayed") == "true" for a in answers) == 49
+    assert count(session, Project) == 1
+    other = client.post("/api/v1/projects", json=new_project(name="另一个项目"),
+                        headers=headers)
+    assert other.status_code == 422 and other.headers["content-type"] == PROBLEM
+    assert other.json()["errors"][0]["field"] == "Idempotency-Key"
+    assert count(session, Project) == 1
+    # Same body, same key with key order and spaces changed: still a replay.
+    shuffled = dict(reversed(list(new_project().items())))
+    assert client.post("/api/v1/projects", json=shuffled,
+                       headers=headers).headers.get("idempotent-replayed") == "true"
+    assert count(session, IdempotencyKey) == 1
+
+
+def test_idempotency_keys_belong_to_one_caller_and_failures_are_not_kept(
+        client, client_token, session):
+    first, second = client_token(), client_token()
+    key = {"Idempotency-Key": "same-key"}
+    refused = client.post("/api/v1/projects", json=new_project(total_investment="-1"),
+                          headers=bearer(first, **key))
+    assert refused.status_code == 422 and count(session, IdempotencyKey) == 0
+    assert client.post("/api/v1/projects", json=new_project(),
+                       headers=bearer(first, **key)).status_code == 201
+    other = client.post("/api/v1/projects", json=new_project(investor={"name": "别的公司"}),
+                        headers=bearer(second, **key))
+    assert other.status_code == 201 and "idempotent-replayed" not in other.headers
+    assert count(session, Project) == 2

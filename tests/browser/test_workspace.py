@@ -1,0 +1,97 @@
+"""What a person does in the staff workspace, in a real browser."""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import shot, sign_in
+
+
+def test_sign_in_shows_the_name_in_the_top_bar(page):
+    page.goto("/login")
+    shot(page, "01-login")
+    sign_in(page)
+    page.goto("/projects")
+    expect(page.locator(".zs-topbar")).to_contain_text("王芳")
+
+
+def test_filter_the_list_then_go_back(page):
+    sign_in(page)
+    page.goto("/projects")
+    expect(page.locator("#results tbody")).to_contain_text("宁远电池项目")
+    expect(page.locator("#results tbody")).to_contain_text("高端液压件生产线")
+    page.select_option("#f-chain", "hydraulics")
+    page.click("#project-query button[type=submit]")
+    expect(page).to_have_url(re.compile(r"chain=hydraulics"))
+    expect(page.locator("#results tbody")).not_to_contain_text("宁远电池项目")
+    expect(page.locator("[data-testid=summary]")).to_contain_text("共 1 个项目")
+    shot(page, "02-list-filtered")
+    page.go_back()
+    expect(page).not_to_have_url(re.compile(r"chain=hydraulics"))
+    expect(page.locator("#results tbody")).to_contain_text("宁远电池项目")
+
+
+def test_active_search_by_pinyin_initials(page):
+    sign_in(page)
+    page.goto("/projects")
+    page.locator("#f-q").press_sequentially("nydc", delay=50)
+    expect(page).to_have_url(re.compile(r"q=nydc"))
+    expect(page.locator("#results tbody tr")).to_have_count(1)
+    expect(page.locator("#results tbody")).to_contain_text("宁远电池项目")
+
+
+def test_switch_to_english(page):
+    sign_in(page)
+    page.goto("/account")
+    page.select_option("select[name=language]", "en")
+    page.click("form[action='/account/language'] button[type=submit]")
+    page.goto("/projects")
+    expect(page.locator("h1")).to_have_text("Projects")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    shot(page, "03-list-english")
+    page.goto("/account")
+    page.select_option("select[name=language]", "zh_CN")
+    page.click("form[action='/account/language'] button[type=submit]")
+
+
+def test_creating_a_project_warns_about_a_duplicate_investor(page):
+    sign_in(page)
+    page.goto("/projects/new")
+    page.locator("#f-investor-name").press_sequentially("宁远新能源科技 有限公司", delay=20)
+    duplicates = page.locator("#duplicates")
+    expect(duplicates).to_contain_text("宁远电池项目")
+    expect(duplicates).to_contain_text("尧都区")
+    shot(page, "04-new-project-duplicate")
+
+
+def test_advance_without_evidence_shows_why_then_with_evidence_moves(page):
+    sign_in(page)
+    page.goto("/projects/1/advance?to_stage=signed")
+    form = page.locator("#advance-form-1")
+    form.locator("button[type=submit]").first.click()
+    expect(page.locator("#advance-form-1")).to_contain_text("须填写协议编号")
+    shot(page, "05-advance-refused")
+    form = page.locator("#advance-form-1")
+    form.locator("[name=agreement_no]").fill("LFXY-2026-088")
+    form.locator("[name=agreed_amount]").fill("120000")
+    form.locator("button[type=submit]").first.click()
+    expect(page).to_have_url(re.compile(r"/projects/1(\?.*)?$"))
+    expect(page.locator("body")).to_contain_text("LFXY-2026-088")
+    expect(page.locator(".stage-signed").first).to_be_visible()
+    shot(page, "06-advanced-to-signed")
+
+
+def test_reassign_the_leader_with_a_reason(page):
+    sign_in(page)
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto("/projects/1/leader")
+    form = page.locator("#leader-form-1")
+    select = form.locator("select[name=leader_id]")
+    option = select.locator("option", has_text="崔元斌").first.get_attribute("value")
+    select.select_option(option)
+    form.locator("[name=reason]").fill("工作分工调整")
+    form.locator("button[type=submit]").first.click()
+    expect(page).to_have_url(re.compile(r"/projects/1(\?.*)?$"))
+    expect(page.locator("body")).to_contain_text("工作分工调整")
+    expect(page.locator("body")).to_contain_text("崔元斌")
+    shot(page, "07-leader-reassigned")

@@ -1,0 +1,216 @@
+"""The demo data set: the issue's numbers, the rules it must obey, and idempotency.
+
+Loading takes a while, so it happens once for the module, in a transaction of its own that
+is rolled back at the end (the same pattern as the `session` fixture in conftest.py).
+"""
+
+import random
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.accounts.models import User, UserRole
+from app.accounts.service import verify_password
+from app.activities.models import Activity, ActivityParticipant
+from app.clock import local_date
+from app.config import get_settings
+from app.db import utcnow
+from app.demo import DEMO_PASSWORD, DEMO_USERNAME, DemoSummary, load_demo
+from app.demo.loader import read_lookups
+from app.demo.plan import SEED, build_plan
+from app.investors.models import Investor, InvestorContact
+from app.investors.service import is_valid_credit_code
+from app.lookups.models import Category, Chain, County, Method, Region
+from app.projects.models import (
+    LeaderAssignment,
+    Project,
+    StageEvent,
+    StatusChange,
+    TeamMember,
+)
+from app.projects.stages import STAGE_ORDER, TerminationReason
+from tests.conftest import count
+
+TABLES = (User, UserRole, Investor, InvestorContact, Project, StageEvent, StatusChange,
+          LeaderAssignment, TeamMember, Activity, ActivityParticipant)
+
+
+@pytest.fixture(scope="module")
+def demo(engine: Engine) -> Iterator[tuple[Session, DemoSummary]]:
+    connection = engine.connect()
+    transaction = connection.begin()
+    with Session(bind=connection, join_transaction_mode="create_savepoint",
+                 expire_on_commit=False) as session:
+        summary = load_demo(session)
+        session.flush()
+        yield session, summary
+    transaction.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def db(demo: tuple[Session, DemoSummary]) -> Session:
+    return demo[0]
+
+
+def scalars(session: Session, query: sa.Select) -> list:
+    return list(session.scalars(query))
+
+
+def test_summary_names_the_demo_login(demo: tuple[Session, DemoSummary]) -> None:
+    session, summary = demo
+    assert summary.created
+    assert summary.projects == count(session, Project) >= 300
+    assert summary.users == count(session, User)
+    assert (summary.demo_username, summary.demo_password) == (DEMO_USERNAME, DEMO_PASSWORD)
+    user = session.scalar(sa.select(User).where(User.username == DEMO_USERNAME))
+    assert user is not None and user.is_active and not user.must_change_password
+    assert verify_password(user.password_hash, DEMO_PASSWORD)
+    roles = set(session.scalars(sa.select(UserRole.role).where(UserRole.user_id == user.id)))
+    assert {"staff", "supervisor"} <= roles
+    assert session.scalar(sa.select(User.id).where(User.username == "admin")) is not None
+
+
+def test_every_stage_chain_region_method_and_category_is_present(db: Session) -> None:
+    stages = dict(db.execute(sa.select(Project.stage, sa.func.count())
+                             .group_by(Project.stage)).all())
+    assert set(stages) == {s.value for s in STAGE_ORDER}
+    assert min(stages.values()) >= 10
+    # A funnel: the early stages hold more projects than the late ones.
+    assert stages["contact"] > stages["signed"] > stages["achieved"]
+    for column, table in ((Project.chain_code, Chain), (Project.region_code, Region),
+                          (Project.method_code, Method), (Project.category_code, Category)):
+        used = set(db.scalars(sa.select(column).distinct()))
+        assert used == set(db.scalars(sa.select(table.code))), table.__name__
+    counties = dict(db.execute(sa.select(Project.county_code, sa.func.count())
+                               .group_by(Project.county_code)).all())
+    assert len(counties) >= 6
+    assert set(counties) == set(db.scalars(sa.select(County.code)))
+    assert sum(sorted(counties.values(), reverse=True)[:8]) > 0.6 * sum(counties.values())
+    assert count(db, Project, Project.key_level == "province") > 0
+    assert count(db, Project, Project.key_level == "city") > 0
+
+
+def test_history_spans_two_years_and_nothing_is_in_the_future(db: Session) -> None:
+    now = utcnow()
+    first, last = db.execute(sa.select(sa.func.min(Project.first_reported_at),
+                                       sa.func.max(Project.first_reported_at))).one()
+    assert now - first > timedelta(days=700)
+    assert last < now
+    today = local_date(now)
+    assert db.scalar(sa.select(sa.func.max(StageEvent.happened_on))) <= today
+    assert db.scalar(sa.select(sa.func.max(Activity.happened_at))) <= now
+    assert db.scalar(sa.select(sa.func.max(StatusChange.happened_on))) <= today
+    # Per project, stage dates never go backwards in the order the moves were recorded.
+    events = db.execute(sa.select(StageEvent.project_id, StageEvent.happened_on)
+                        .order_by(StageEvent.project_id, StageEvent.recorded_at,
+                                  StageEvent.id)).all()
+    previous: dict[int, object] = {}
+    for project_id, day in events:
+        assert day >= previous.get(project_id, day)
+        previous[project_id] = day
+    assert count(db, StageEvent, StageEvent.is_backward) > 0
+    # Projects that passed signing carry the agreement, contracts the contract.
+    for stage, column in (("signed", StageEvent.agreement_no),
+                          ("contract", StageEvent.contract_no),
+                          ("groundbreaking", StageEvent.started_on),
+                          ("production", StageEvent.production_on),
+                          ("achieved", StageEvent.achieved_on)):
+        assert count(db, StageEvent, StageEvent.to_stage == stage,
+                     StageEvent.is_backward.is_(False), column.is_(None)) == 0
+    numbers = scalars(db, sa.select(StageEvent.agreement_no)
+                      .where(StageEvent.agreement_no.is_not(None)))
+    assert all(n.startswith("LFXY-20") for n in numbers) and len(set(numbers)) == len(numbers)
+
+
+def test_leaders_one_per_project_with_reassignments(db: Session) -> None:
+    leaders = count(db, UserRole, UserRole.role == "leader")
+    assert leaders >= 12
+    assert count(db, User, User.county_code.is_not(None)) >= 6
+    assert count(db, Project, Project.stage != "contact", Project.leader_id.is_(None)) == 0
+    reassigned = count(db, LeaderAssignment, LeaderAssignment.reason.is_not(None))
+    assert reassigned >= 20
+    assert count(db, LeaderAssignment, LeaderAssignment.ended_at.is_(None)) == \
+        count(db, Project, Project.leader_id.is_not(None))
+    staff_counties = set(db.scalars(
+        sa.select(User.county_code).join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == "staff", User.county_code.is_not(None))))
+    assert len(staff_counties) >= 6
+    teams = db.scalar(sa.select(sa.func.count(sa.distinct(TeamMember.project_id))))
+    assert teams > 0.6 * count(db, Project, Project.stage != "contact")
+
+
+def test_paused_and_terminated_projects_with_every_reason(db: Session) -> None:
+    assert count(db, Project, Project.status == "paused") >= 5
+    assert count(db, StatusChange, StatusChange.from_status == "paused",
+                 StatusChange.to_status == "active") >= 5
+    assert count(db, Project, Project.status == "terminated") >= 15
+    reasons = set(db.scalars(sa.select(Project.termination_reason).distinct()
+                             .where(Project.termination_reason.is_not(None))))
+    assert reasons == {r.value for r in TerminationReason}
+    assert count(db, Project, Project.termination_reason == "lost_to_other_city",
+                 Project.lost_to_city.is_(None)) == 0
+
+
+def test_follow_ups_with_stalled_and_due_projects(db: Session) -> None:
+    total = count(db, Activity)
+    assert 2000 <= total <= 3500
+    per_project = (sa.select(sa.func.count().label("n")).select_from(Activity)
+                   .group_by(Activity.project_id).subquery())
+    fewest, most = db.execute(sa.select(sa.func.min(per_project.c.n),
+                                        sa.func.max(per_project.c.n))).one()
+    assert fewest >= 4 and most <= 14
+    kinds = set(db.scalars(sa.select(Activity.kind).distinct()))
+    assert kinds == {"visit_out", "visit_in", "call", "meeting", "signing_ceremony", "other"}
+    assert count(db, ActivityParticipant) > total
+    now = utcnow()
+    today = local_date(now)
+    live = Project.status != "terminated"
+    assert count(db, Project, live, Project.last_activity_at < now - timedelta(days=30)) >= 10
+    assert count(db, Project, live, Project.last_activity_at < now - timedelta(days=14)) >= 20
+    assert count(db, Project, live, Project.last_activity_at > now - timedelta(days=7)) >= 100
+    assert count(db, Project, live, Project.next_follow_up_on < today) >= 10
+    assert count(db, Project, live, Project.next_follow_up_on == today) >= 3
+    assert count(db, Project, live, Project.next_follow_up_on > today,
+                 Project.next_follow_up_on <= today + timedelta(days=6)) >= 10
+
+
+def test_investors_are_realistic_and_some_invest_twice(db: Session) -> None:
+    investors = count(db, Investor)
+    codes = scalars(db, sa.select(Investor.credit_code).where(Investor.credit_code.is_not(None)))
+    assert all(is_valid_credit_code(c) and c.startswith("91") for c in codes)
+    assert 0.6 <= len(codes) / investors <= 0.8
+    names = scalars(db, sa.select(Investor.normalized_name))
+    assert len(set(names)) == len(names)
+    assert count(db, InvestorContact) >= investors
+    related = db.execute(sa.select(Project.investor_id, Project.related_project_id)
+                         .where(Project.related_project_id.is_not(None))).all()
+    assert len(related) >= 8
+    for investor_id, base_id in related:
+        assert db.get(Project, base_id).investor_id == investor_id
+
+
+def test_a_second_load_changes_nothing(db: Session) -> None:
+    before = [count(db, table) for table in TABLES]
+    summary = load_demo(db)
+    assert not summary.created
+    assert (summary.projects, summary.users) == (0, 0)
+    assert summary.demo_username == DEMO_USERNAME
+    assert [count(db, table) for table in TABLES] == before
+
+
+def test_the_plan_is_the_same_every_time(db: Session) -> None:
+    lookups = read_lookups(db)
+    today = local_date(utcnow())
+    tz = get_settings().tz
+    first = build_plan(random.Random(SEED), lookups, today, tz)
+    second = build_plan(random.Random(SEED), lookups, today, tz)
+    assert first == second
+    assert len(first.projects) == count(db, Project)
+    other = build_plan(random.Random(SEED + 1), lookups, today, tz)
+    assert [p.fields["name"] for p in other.projects] != \
+        [p.fields["name"] for p in first.projects]
