@@ -95,3 +95,16 @@ def test_reassign_the_leader_with_a_reason(page):
     expect(page.locator("body")).to_contain_text("工作分工调整")
     expect(page.locator("body")).to_contain_text("崔元斌")
     shot(page, "07-leader-reassigned")
+
+
+def test_the_list_fits_a_phone_screen(browser, live_server):
+    context = browser.new_context(base_url=live_server, locale="zh-CN",
+                                  viewport={"width": 375, "height": 740})
+    phone = context.new_page()
+    sign_in(phone)
+    phone.goto("/projects")
+    expect(phone.locator("#results tbody")).to_contain_text("宁远电池项目")
+    overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1
+    shot(phone, "08-list-phone")
+    context.close()
