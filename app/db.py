@@ -1,8 +1,8 @@
 """Engine, column types, naming convention and the request-scoped session.
 
-Design (see ../shared/PERFORMANCE.md): a synchronous SQLAlchemy Session used inline in
-`async def` routes. On two cores it served 4x the thread-pool pattern on SQLite and stays
-simple to test. Queries are indexed and bounded, so none should block the loop for long.
+Design: a synchronous SQLAlchemy Session used inline in `async def` routes. It pays off
+only while queries stay in the low milliseconds (a slow one blocks the loop); see the
+README's "Design" section and bench/list_bench.py for what it measures today.
 Services never commit; `session_scope` commits once per request or rolls back.
 """
 

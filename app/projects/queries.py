@@ -190,9 +190,14 @@ def list_projects(session: Session, actor: Actor, filters: ProjectFilters, *,
     """One page of rows plus the count and Σ total investment of everything filtered."""
     where = [visible(actor), *filter_clauses(filters, now=now)]
     page = max(1, page)
+    # Pick the page's ids first, then join names for those rows only: joining before the
+    # sort made SQLite build every matching row (65 ms for 12,500 of 100,000 projects).
+    page_ids = (select(Project.id).where(*where).order_by(*_order_by(sort))
+                .limit(per_page).offset((page - 1) * per_page).subquery())
     rows = session.execute(
-        _joined(select(*list_columns(actor)).select_from(Project)).where(*where)
-        .order_by(*_order_by(sort)).limit(per_page).offset((page - 1) * per_page)
+        _joined(select(*list_columns(actor)).select_from(Project))
+        .join(page_ids, page_ids.c.id == Project.id)
+        .order_by(*_order_by(sort))
     ).all()
     total, amount = session.execute(
         select(func.count(), func.sum(Project.total_investment)).select_from(Project)
