@@ -8,7 +8,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 
 from app.accounts.models import ROLES
 from app.accounts.permissions import Actor, Permission
@@ -28,7 +27,7 @@ from app.config import get_settings
 from app.db import utcnow
 from app.errors import AppError
 from app.i18n import SUPPORTED_LOCALES, _, translate
-from app.lookups.models import County
+from app.lookups.service import lookup_options
 from app.web.deps import (
     CSRF_MESSAGE,
     LANG_COOKIE,
@@ -208,7 +207,7 @@ async def end_a_session(
 def _users_page(request: Request, db: DbSession, actor: Actor, *, form: dict | None = None,
                 errors: dict[str, str] | None = None, created: str | None = None,
                 status: int = 200) -> Response:
-    counties = db.scalars(select(County).order_by(County.sort_order)).all()
+    counties = lookup_options(db).counties
     return render(
         request, "admin/users.html", status=status, active_nav="users",
         users=list_users(db, actor), counties=counties,

@@ -5,14 +5,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 
 from app.accounts.permissions import Actor, Permission
 from app.api.auth import SCOPES, create_client, list_clients, revoke_client
 from app.db import utcnow
 from app.errors import AppError
 from app.i18n import _, translate
-from app.lookups.models import County
+from app.lookups.service import lookup_options
 from app.web.deps import DbSession, requires
 from app.web.forms import app_error_fields
 from app.web.templating import render
@@ -32,7 +31,7 @@ SCOPE_LABELS = {
 def _clients_page(request: Request, db: DbSession, actor: Actor, *, form: dict | None = None,
                   errors: dict[str, str] | None = None, created: object = None,
                   token: str | None = None, status: int = 200) -> Response:
-    counties = db.scalars(select(County).order_by(County.sort_order)).all()
+    counties = lookup_options(db).counties
     locale = request.state.locale
     return render(
         request, "api/clients.html", status=status, active_nav="clients",
