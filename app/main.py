@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.analytics.cache import FiguresCache
 from app.audit.service import record
 from app.config import PROJECT_ROOT, get_settings
 from app.db import get_engine, write_bind
@@ -211,6 +212,7 @@ def create_app(session_factory: SessionFactory | None = None) -> FastAPI:
         lifespan=background_delivery,
     )
     app.state.session_factory = session_factory or default_session_factory(get_engine())
+    app.state.figures_cache = FiguresCache()
     app.add_exception_handler(AppError, app_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)

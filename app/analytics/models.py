@@ -7,7 +7,6 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from app.db import Money, UTCDateTime, utcnow
-from app.projects.models import StageEvent
 
 TARGET_METRICS = ("signed_projects", "signed_amount", "groundbreakings", "funds_in_place")
 
@@ -83,9 +82,19 @@ DEFAULT_RULES: dict[str, tuple[int, int]] = {
 }
 
 
-# The cockpit reads every project's events in date order (furthest stage, first signing and
-# groundbreaking, the time between moves): a covering index in that order spares the table
-# lookups and the sort. Declared here, beside the cockpit, on the projects' event table.
-STAGE_EVENT_COCKPIT_INDEX = sa.Index(
-    "ix_stage_event_cockpit", StageEvent.project_id, StageEvent.happened_on, StageEvent.id,
-    StageEvent.to_stage, StageEvent.from_stage, StageEvent.is_backward)
+
+class DataVersion(SQLModel, table=True):
+    """One row whose number database triggers raise, in the writing transaction, whenever
+    something the cockpit reads changes (see FIGURE_SOURCES). A cockpit computed at one
+    number stays exact until the number moves (app.analytics.cache)."""
+
+    __tablename__ = "data_version"
+    __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
+    id: int = Field(default=1, primary_key=True)
+    n: int = Field(default=0)
+
+
+# Every table a cockpit figure, name or row comes from; the migration puts a trigger on each.
+FIGURE_SOURCES = ("project", "funds_entry", "target", "warning_rule", "app_user", "team_member",
+                  "investor", "county", "zone", "region", "chain", "chain_link", "method",
+                  "category")

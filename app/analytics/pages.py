@@ -16,7 +16,7 @@ from app.analytics.service import (
     RULE_KEYS,
     Cockpit,
     add_funds_entry,
-    cockpit,
+    cached_cockpit,
     funds_of_project,
     project_warnings,
     save_target_grid,
@@ -114,8 +114,9 @@ async def cockpit_page(
 ) -> Response:
     filters, filter_errors = parse_filters(request, request.state.locale)
     year = _year(year)
-    figures = cockpit(db, actor, filters, year=year, quarter=quarter,
-                      mode=mode if mode in MODES else "now", dimension=by)
+    figures = cached_cockpit(db, actor, filters, request.app.state.figures_cache, year=year,
+                             quarter=quarter, mode=mode if mode in MODES else "now",
+                             dimension=by)
     return render(
         request, "analytics/cockpit.html", block="figures", active_nav="cockpit",
         headers={"Vary": "HX-Request"}, c=figures, query=query_dict(request),

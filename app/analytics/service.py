@@ -1,4 +1,4 @@
-"""The cockpit's figures, each computed in SQL from the stage events.
+"""The cockpit's figures, each computed in SQL from the projects and their milestones.
 
 Every read takes the acting user and starts from `visible(actor)`, then the list's own
 `filter_clauses`, so a figure and the project list it links to select the same rows.
@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from app.accounts.models import User
 from app.accounts.permissions import Actor, Permission
+from app.analytics.cache import FiguresCache
 from app.analytics.models import DEFAULT_RULES, FundsEntry, Target, WarningRule
 from app.analytics.schemas import (
     METRIC_LABELS,
@@ -42,12 +43,12 @@ from app.analytics.schemas import (
 from app.audit.service import record
 from app.clock import local_date
 from app.config import get_settings
-from app.db import utcnow
+from app.db import Money, utcnow
 from app.errors import FieldProblem, PermissionDenied, ValidationFailed
 from app.i18n import _
 from app.lookups.models import Chain, County, Method, Region
-from app.projects.models import Project, StageEvent
-from app.projects.queries import filter_clauses, select_rows
+from app.projects.models import Project, reached_on
+from app.projects.queries import advanced_within, filter_clauses, select_rows
 from app.projects.schemas import ProjectFilters
 from app.projects.service import LIVE_STATUSES, ensure_can_change, get_project, visible
 from app.projects.stages import STAGE_ORDER, Stage, Status
@@ -147,50 +148,45 @@ def _money(value: Decimal | None) -> Decimal:
     return value if value is not None else ZERO
 
 
+def reach_rank() -> Any:
+    """The furthest stage the project reached, 1 (contact) … 7 (achieved), from its
+    milestones (each stage's is set whenever a later one is)."""
+    return sa.case(*((reached_on(stage).is_not(None), stage.rank)
+                     for stage in reversed(STAGE_ORDER)), else_=0)
+
+
 def facts(where: list[Any], *, period: "Period | None" = None, rules: "Rules | None" = None,
           now: datetime | None = None) -> Any:
-    """Projects in scope, one row each, with what their stage events say: the furthest stage
-    reached (`reach`, falling back on the current stage, so a row loaded without events still
-    reached where it stands), the first days it reached signing and groundbreaking; with a
-    period, whether it moved forward in it and its funds in place (by the period's end, and
-    within it); with rules, its light.
+    """Projects in scope, one row each, with what the figures ask of them: the furthest stage
+    reached (`reach`), the first days it reached signing and groundbreaking; with a period,
+    whether it converted in it (first reached a further stage) and its funds in place (by
+    the period's end, and within it); with rules, its light.
 
-    One grouped pass: each project joined to its events through the covering index
-    ix_stage_event_cockpit (no table lookups), funds summed beforehand (a small table)."""
-    rank = stage_rank(StageEvent.to_stage)
-    current = stage_rank(Project.stage)
-    furthest = func.max(rank)
+    A single pass over the project rows: the milestones are columns, and the funds are
+    summed per project beforehand (a small table)."""
     columns: list[Any] = [
         Project.id, Project.stage, Project.status, Project.total_investment,
         Project.agreed_amount, Project.county_code, Project.chain_code, Project.region_code,
         Project.method_code, Project.leader_id, Project.first_reported_at,
-        Project.planned_groundbreaking_on,
-        sa.case((func.coalesce(furthest, 0) > current, furthest), else_=current).label("reach"),
-        sa.type_coerce(func.min(sa.case((rank >= SIGNED.rank, StageEvent.happened_on))),
-                       sa.Date).label("signed_on"),
-        sa.type_coerce(func.min(sa.case((rank >= STARTED.rank, StageEvent.happened_on))),
-                       sa.Date).label("started_on"),
+        Project.planned_groundbreaking_on, reach_rank().label("reach"),
+        reached_on(SIGNED).label("signed_on"), reached_on(STARTED).label("started_on"),
     ]
-    query = (select().select_from(Project)
-             .outerjoin(StageEvent, StageEvent.project_id == Project.id))
+    query = select().select_from(Project)
     if period is not None:
-        moved = sa.and_(StageEvent.from_stage.is_not(None), sa.not_(StageEvent.is_backward),
-                        StageEvent.happened_on >= period.start,
-                        StageEvent.happened_on <= period.end)
         funds = (select(FundsEntry.project_id,
                         func.sum(FundsEntry.amount).label("funds_to_end"),
                         func.sum(sa.case((FundsEntry.on_date >= period.start, FundsEntry.amount)))
                         .label("funds_in"))
                  .where(FundsEntry.on_date <= period.end)
                  .group_by(FundsEntry.project_id).subquery("funds"))
-        columns += [func.coalesce(func.max(sa.case((moved, 1), else_=0)), 0).label("advanced"),
-                    func.max(funds.c.funds_to_end).label("funds_to_end"),
-                    func.max(funds.c.funds_in).label("funds_in")]
+        columns += [sa.case((advanced_within(period.start, period.end), 1), else_=0)
+                    .label("advanced"),
+                    funds.c.funds_to_end, funds.c.funds_in]
         query = query.outerjoin(funds, funds.c.project_id == Project.id)
     if rules is not None:
         light = light_columns(rules, now or utcnow())["light"]
         columns.append(sa.case((Project.status == Status.active.value, light)).label("light"))
-    return query.add_columns(*columns).where(*where).group_by(Project.id)
+    return query.add_columns(*columns).where(*where)
 
 
 # --- links to the project list -----------------------------------------------------------------
@@ -350,72 +346,82 @@ def _months(year: int) -> list[tuple[date, date]]:
 
 def totals(session: Session, actor: Actor, filters: ProjectFilters, period: Period, *,
            rules: "Rules | None" = None, now: datetime | None = None) -> Totals:
-    """Funnel, key figures, rates, trend and lights in ONE statement over `facts`.
+    """Funnel, key figures, rates, trend and lights in three statements.
 
     Key figures: new (first reported in the period), signed (first reached signing in the
     period) with their agreed amounts, groundbreakings (first started in it), funds in place
     dated in it. Rates: 签约率 signed / leads, 履约率 contracts / signed, 开工率 started /
     planned to start in the period, 投产率, 达效率, 资金到位率 funds by the period's end /
-    agreed amounts of the signed projects."""
+    agreed amounts of the signed projects.
+
+    1. Per stage and status (at most 21 rows, read in the order of ix_project_cockpit, so
+       no sort): counts, amounts, how many reached each stage, the lights, new and planned.
+    2. Per month of the period's year, the first signings and groundbreakings.
+    3. The funds in place of the projects in scope (a small table)."""
     now = now or utcnow()
     rules = rules or warning_rules(session)
-    fact = facts(scoped(actor, filters, now=now), period=period, rules=rules,
-                 now=now).subquery("fact")
+    where = scoped(actor, filters, now=now)
     start, end = period.start, period.end
-    months = _months(period.year)
+    active = Project.status == Status.active.value
+    light = light_columns(rules, now)["light"]
+    planned = sa.and_(Project.planned_groundbreaking_on >= start,
+                      Project.planned_groundbreaking_on <= end)
+    reported = sa.and_(Project.first_reported_at >= local_midnight(start),
+                       Project.first_reported_at < local_midnight(end + timedelta(days=1)))
+    by_stage = session.execute(
+        select(Project.stage, Project.status, func.count(), func.sum(Project.total_investment),
+               *(func.count(reached_on(stage)) for stage in STAGE_ORDER),
+               *(_count_if(sa.and_(active, light == name)) for name in LIGHTS),
+               _count_if(reported), _count_if(planned),
+               _count_if(sa.and_(planned, reached_on(STARTED).is_not(None))),
+               _sum_if(reached_on(SIGNED).is_not(None), Project.agreed_amount))
+        .where(*where).group_by(Project.stage, Project.status)).all()
+    stage_rows = {(row[0], row[1]): row[2:] for row in by_stage}
 
-    def month_of(column: Any) -> Any:
-        return sa.case(*((sa.and_(column >= first, column <= last), index + 1)
-                         for index, (first, last) in enumerate(months)), else_=0)
+    def summed(index: int, stage: str | None = None, statuses: tuple[str, ...] = ()) -> Any:
+        values = [v[index] for (st, status), v in stage_rows.items()
+                  if (stage is None or st == stage) and (not statuses or status in statuses)]
+        present = [v for v in values if v is not None]
+        return sum(present) if present else None
 
-    # Two levels: the projects are first counted per combination of the few things the
-    # figures ask (stage, status, reach, light, months of signing and start, …), a few
-    # thousand cells at most; the figures are then summed over those cells.
-    keys = [fact.c.stage, fact.c.status, fact.c.reach, fact.c.light,
-            month_of(fact.c.signed_on).label("signed_month"),
-            month_of(fact.c.started_on).label("started_month"),
-            sa.case((sa.and_(fact.c.first_reported_at >= local_midnight(start),
-                             fact.c.first_reported_at < local_midnight(end + timedelta(days=1))),
-                     1), else_=0).label("new"),
-            sa.case((sa.and_(fact.c.planned_groundbreaking_on >= start,
-                             fact.c.planned_groundbreaking_on <= end), 1),
-                    else_=0).label("planned")]
-    cell = (select(*keys, func.count().label("n"),
-                   func.sum(fact.c.total_investment).label("total_investment"),
-                   func.sum(fact.c.agreed_amount).label("agreed_amount"),
-                   func.sum(fact.c.funds_in).label("funds_in"),
-                   func.sum(fact.c.funds_to_end).label("funds_to_end"))
-            .group_by(*keys)
-            .subquery("cell"))
-    weight = cell.c.n
-    in_period = sa.and_(cell.c.signed_month >= start.month, cell.c.signed_month <= end.month)
-    started_in = sa.and_(cell.c.started_month >= start.month,
-                         cell.c.started_month <= end.month)
-    signed = sa.and_(cell.c.signed_month > 0, in_period)
-    started = sa.and_(cell.c.started_month > 0, started_in)
-    planned = cell.c.planned == 1
-    reached_signed = cell.c.reach >= SIGNED.rank
-    columns = [
-        *_funnel_columns(cell, weight),
-        _count_if(cell.c.new == 1, weight), _count_if(signed, weight),
-        _sum_if(signed, cell.c.agreed_amount), _count_if(started, weight),
-        func.sum(cell.c.funds_in),
-        _count_if(planned, weight),
-        _count_if(sa.and_(planned, cell.c.reach >= STARTED.rank), weight),
-        _sum_if(reached_signed, cell.c.agreed_amount),
-        _sum_if(reached_signed, cell.c.funds_to_end),
-        *(_count_if(cell.c.light == name, weight) for name in LIGHTS),
-    ]
-    for index in range(1, 13):
-        columns += [_count_if(cell.c.signed_month == index, weight),
-                    _count_if(cell.c.started_month == index, weight)]
-    values = session.execute(select(*columns).select_from(cell)).one()
-    rows = _funnel_rows(values[:28])
-    (new_count, signed_count, signed_amount, started_count, funds_in, planned_count,
-     planned_started, agreed, funds_to_end, *rest) = values[28:]
-    lights = {name: int(n) for name, n in zip(LIGHTS, rest[:3], strict=True)}
-    kpis = Kpis(new_projects=int(new_count), signed_projects=int(signed_count),
-                signed_amount=_money(signed_amount), groundbreakings=int(started_count),
+    terminated = (Status.terminated.value,)
+    rows = _funnel_rows([
+        value
+        for stage in STAGE_ORDER
+        for value in (summed(0, stage.value, LIVE_STATUSES) or 0,
+                      summed(0, stage.value, terminated) or 0,
+                      summed(2 + stage.rank - 1) or 0,
+                      summed(1, stage.value, LIVE_STATUSES))])
+    lights = {name: int(summed(9 + index) or 0) for index, name in enumerate(LIGHTS)}
+    new_count, planned_count, planned_started = (int(summed(i) or 0) for i in (12, 13, 14))
+    agreed = _money(summed(15))
+
+    year_start, year_end = date(period.year, 1, 1), date(period.year, 12, 31)
+    monthly = []
+    for key, column, amount in (("signed", reached_on(SIGNED), Project.agreed_amount),
+                                ("started", reached_on(STARTED), sa.cast(sa.null(), Money))):
+        monthly.append(
+            select(sa.literal(key).label("key"),
+                   sa.cast(sa.extract("month", column), sa.Integer).label("month"),
+                   func.count().label("n"), func.sum(amount).label("amount"))
+            .where(*where, column >= year_start, column <= year_end)
+            .group_by(sa.extract("month", column)))
+    per_month = {(key, int(month)): (int(n), amount)
+                 for key, month, n, amount in session.execute(sa.union_all(*monthly))}
+    in_months = range(start.month, end.month + 1)
+    signed_count = sum(per_month.get(("signed", m), (0, None))[0] for m in in_months)
+    signed_amount = sum((per_month.get(("signed", m), (0, None))[1] or ZERO
+                         for m in in_months), ZERO)
+    started_count = sum(per_month.get(("started", m), (0, None))[0] for m in in_months)
+
+    funds_in, funds_to_end = session.execute(
+        select(_sum_if(FundsEntry.on_date >= start, FundsEntry.amount),
+               _sum_if(reached_on(SIGNED).is_not(None), FundsEntry.amount))
+        .select_from(FundsEntry).join(Project, Project.id == FundsEntry.project_id)
+        .where(*where, FundsEntry.on_date <= end)).one()
+
+    kpis = Kpis(new_projects=new_count, signed_projects=signed_count,
+                signed_amount=_money(signed_amount), groundbreakings=started_count,
                 funds_in_place=_money(funds_in))
     in_period = dict(reached_from=start, reached_to=end)
     kpis.hrefs.update(
@@ -427,9 +433,10 @@ def totals(session: Session, actor: Actor, filters: ProjectFilters, period: Peri
                               **in_period),
     )
     trend, trend_links = [], {}
-    for index, (first, last) in enumerate(months):
+    for index, (first, last) in enumerate(_months(period.year)):
         month = first.strftime("%Y-%m")
-        point = TrendPoint(month, int(rest[3 + 2 * index]), int(rest[4 + 2 * index]))
+        point = TrendPoint(month, per_month.get(("signed", index + 1), (0, None))[0],
+                           per_month.get(("started", index + 1), (0, None))[0])
         trend.append(point)
         for name, stage, count in (("signed", SIGNED, point.signed),
                                    ("groundbreaking", STARTED, point.groundbreaking)):
@@ -438,8 +445,8 @@ def totals(session: Session, actor: Actor, filters: ProjectFilters, period: Peri
             if href:
                 trend_links[f"{month}:{name}"] = href
     return Totals(funnel=rows, kpis=kpis,
-                  rates=_rates(filters, rows, period, int(planned_count), int(planned_started),
-                               _money(agreed), _money(funds_to_end)),
+                  rates=_rates(filters, rows, period, planned_count, planned_started,
+                               agreed, _money(funds_to_end)),
                   trend=trend, trend_links=trend_links, lights=lights)
 
 
@@ -515,29 +522,24 @@ def _percentiles(session: Session, samples: Any) -> dict[str, tuple[int, Decimal
     return result
 
 
+def _milestone_samples(where: list[Any], spans: list[tuple[Stage, Any, Any]]) -> Any:
+    """(key, days) for each project in scope and each span (key, later, earlier milestone)
+    both of whose days are set: one select per span, joined with UNION ALL."""
+    return sa.union_all(*(
+        select(sa.literal(key.value).label("key"), days_between(later, earlier).label("days"))
+        .where(*where, later.is_not(None), earlier.is_not(None))
+        for key, later, earlier in spans)).subquery("sample")
+
+
 def time_in_stage(session: Session, actor: Actor, filters: ProjectFilters, *,
                   now: datetime | None = None) -> list[StageTiming]:
-    """For each move to the next stage: how many, and the median and 75th percentile of
-    the days spent in the stage before it (from consecutive stage events)."""
+    """For each stage and the next: how many projects went on, and the median and 75th
+    percentile of the days from first reaching the stage to first reaching the next (a
+    move back and forth again counts once: the milestones are first days)."""
     where = scoped(actor, filters, now=now)
-    order = (StageEvent.happened_on, StageEvent.id)
-    events = (
-        select(StageEvent.to_stage, StageEvent.happened_on,
-               func.lead(StageEvent.happened_on).over(partition_by=StageEvent.project_id,
-                                                      order_by=order).label("next_on"),
-               func.lead(StageEvent.to_stage).over(partition_by=StageEvent.project_id,
-                                                   order_by=order).label("next_stage"))
-        .where(StageEvent.project_id.in_(select(Project.id).where(*where)))
-        .subquery("step")
-    )
-    samples = (
-        select(events.c.to_stage.label("key"),
-               days_between(events.c.next_on, events.c.happened_on).label("days"))
-        .where(events.c.next_on.is_not(None),
-               stage_rank(events.c.next_stage) == stage_rank(events.c.to_stage) + 1)
-        .subquery("sample")
-    )
-    found = _percentiles(session, samples)
+    found = _percentiles(session, _milestone_samples(
+        where, [(stage, reached_on(STAGE_ORDER[stage.rank]), reached_on(stage))
+                for stage in STAGE_ORDER[:-1]]))
     return [
         StageTiming(stage.value, STAGE_ORDER[stage.rank].value, *found.get(stage.value,
                                                                           (0, None, None)))
@@ -550,37 +552,27 @@ def cohort_timing(session: Session, actor: Actor, filters: ProjectFilters, *,
                                                                   Decimal | None]]:
     """By when: days from first contact to first reaching each stage (median, p75)."""
     where = scoped(actor, filters, now=now)
-    firsts = (select(StageEvent.project_id, StageEvent.to_stage,
-                     func.min(StageEvent.happened_on).label("first_on"))
-              .where(StageEvent.project_id.in_(select(Project.id).where(*where)))
-              .group_by(StageEvent.project_id, StageEvent.to_stage).subquery("first"))
-    contact = firsts.alias("contact")
-    samples = (
-        select(firsts.c.to_stage.label("key"),
-               days_between(firsts.c.first_on, contact.c.first_on).label("days"))
-        .join(contact, sa.and_(contact.c.project_id == firsts.c.project_id,
-                               contact.c.to_stage == Stage.contact.value))
-        .where(firsts.c.to_stage != Stage.contact.value)
-        .subquery("sample")
-    )
-    return _percentiles(session, samples)
+    contact = reached_on(Stage.contact)
+    return _percentiles(session, _milestone_samples(
+        where, [(stage, reached_on(stage), contact) for stage in STAGE_ORDER[1:]]))
 
 
 def slowest(session: Session, actor: Actor, filters: ProjectFilters, *,
             per_stage: int = SLOWEST_PER_STAGE, now: datetime | None = None
             ) -> dict[str, list[Any]]:
-    """The active projects longest in their stage, a few per stage (one window query: the
-    ids are ranked first, then only those rows are joined for display)."""
+    """The active projects longest in their stage, a few per stage. Each stage's few are
+    picked along ix_project_cockpit (no sort of the whole stage), the picks joined
+    with UNION ALL, and only those rows joined for display: one statement."""
     where = [*scoped(actor, filters, now=now), Project.status == Status.active.value]
-    position = func.row_number().over(
-        partition_by=Project.stage, order_by=(Project.stage_entered_on, Project.id)
-    ).label("position")
-    ranked = select(Project.id.label("ranked_id"), position).where(*where).subquery("ranked")
+    picks = [select(Project.id.label("picked_id"), Project.stage_entered_on.label("since"))
+             .where(*where, Project.stage == stage.value)
+             .order_by(Project.stage_entered_on, Project.id).limit(per_stage)
+             .subquery(f"oldest_{stage.value}")
+             for stage in STAGE_ORDER]
+    picked = sa.union_all(*(select(pick) for pick in picks)).subquery("picked")
     rows = session.execute(
-        select_rows(actor).add_columns(ranked.c.position)
-        .join(ranked, ranked.c.ranked_id == Project.id)
-        .where(ranked.c.position <= per_stage)
-        .order_by(ranked.c.position, Project.stage_entered_on, Project.id)).all()
+        select_rows(actor).join(picked, picked.c.picked_id == Project.id)
+        .order_by(Project.stage_entered_on, Project.id)).all()
     result: dict[str, list[Any]] = {stage.value: [] for stage in STAGE_ORDER}
     for row in rows:
         result[row.stage].append(row)
@@ -633,18 +625,20 @@ def groups(session: Session, actor: Actor, filters: ProjectFilters, period: Peri
     for dimension in dict.fromkeys(dimensions):
         column_name, table = _DIMENSION_COLUMNS[dimension]
         key = getattr(fact.c, column_name)
+        # Group first, then look up the names of the few groups (not of every project).
+        group = select(key.label("key"), *aggregates).group_by(key).subquery(f"by_{dimension}")
         if table is User:
             names = [User.display_name, User.display_name, User.title]
-            join_on = User.id == key
+            join_on = User.id == group.c.key
         else:
             names = [table.name, table.name_en, sa.cast(sa.null(), sa.String)]
-            join_on = table.code == key
+            join_on = table.code == group.c.key
         branches.append(
-            select(sa.literal(dimension).label("dim"), sa.cast(key, sa.String).label("key"),
-                   names[0].label("name"), names[1].label("name_en"),
-                   names[2].label("title"), *aggregates)
-            .select_from(fact).outerjoin(table, join_on)
-            .group_by(key, *names))
+            select(sa.literal(dimension).label("dim"),
+                   sa.cast(group.c.key, sa.String).label("key"),
+                   names[0].label("name"), names[1].label("name_en"), names[2].label("title"),
+                   *(group.c[a.name] for a in aggregates))
+            .select_from(group).outerjoin(table, join_on))
     union = sa.union_all(*branches).subquery("grouped")
     found = session.execute(
         select(union).order_by(union.c.dim, func.coalesce(union.c.signed_amount, 0).desc(),
@@ -764,13 +758,18 @@ LIGHTS = ("red", "yellow", "green")
 
 def light_columns(rules: Rules, now: datetime) -> dict[str, Any]:
     """Per-rule levels (0 none, 1 yellow, 2 red) and the light, as SQL over Project.
-    Cut-off instants and days are computed here once, so the SQL only compares."""
+    Every rule counts local days, so the lights change only when the date does. Cut-offs
+    are computed here once, so the SQL only compares."""
     today = local_date(now)
     levels: dict[str, Any] = {}
     idle = rules.get("idle")
     last = func.coalesce(Project.last_activity_at, Project.first_reported_at)
-    levels["idle"] = (sa.case((last < now - timedelta(days=idle[1]), 2),
-                              (last < now - timedelta(days=idle[0]), 1), else_=0)
+
+    def idle_for(days: int) -> Any:
+        # Whole local days since the last follow-up (or first report) reach `days`.
+        return last < local_midnight(today - timedelta(days=days - 1))
+
+    levels["idle"] = (sa.case((idle_for(idle[1]), 2), (idle_for(idle[0]), 1), else_=0)
                       if idle else sa.literal(0))
     limits = {stage.value: rules.get(f"stage_{stage.value}") for stage in STAGE_ORDER}
     limits = {k: v for k, v in limits.items() if v}
@@ -1230,7 +1229,24 @@ def cockpit(session: Session, actor: Actor, filters: ProjectFilters, *, year: in
     )
 
 
+def cached_cockpit(session: Session, actor: Actor, filters: ProjectFilters,
+                   cache: FiguresCache, *, year: int, quarter: int = 0, mode: str = "now",
+                   dimension: str = "region", now: datetime | None = None) -> Cockpit:
+    """`cockpit`, reused while the data version and the local day stay the same. The key
+    holds everything the figures depend on: who asks (scope and the names they may see),
+    the filters, the period, the mode and the grouping. Call it only from a unit of work
+    that writes nothing (a page view): figures computed from uncommitted changes must not
+    outlive a rollback."""
+    now = now or utcnow()
+    key = ("cockpit", actor.user_id, actor.county_code, actor.roles,
+           filters.model_dump_json(), year, quarter, mode, dimension, local_date(now))
+    return cache.get_or_compute(session, key, lambda: cockpit(
+        session, actor, filters, year=year, quarter=quarter, mode=mode, dimension=dimension,
+        now=now))
+
+
 __all__ = ["Cockpit", "FunnelRow", "Period", "ProjectWarning", "Rules", "WarningPage",
-           "add_funds_entry", "breakdown", "cockpit", "funnel", "groups", "league",
-           "period_kpis", "project_warnings", "ratio", "save_target", "save_warning_rules",
-           "stage_rank", "target_progress", "time_in_stage", "totals", "warning_rules"]
+           "add_funds_entry", "breakdown", "cached_cockpit", "cockpit", "funnel", "groups",
+           "league", "period_kpis", "project_warnings", "ratio", "save_target",
+           "save_warning_rules", "stage_rank", "target_progress", "time_in_stage", "totals",
+           "warning_rules"]

@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -12,6 +13,13 @@ from app.projects.stages import STAGE_ORDER, KeyLevel, Stage, Status, TeamRole, 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
+
+
+COCKPIT_COLUMNS = (
+    "stage", "status", "stage_entered_on", "id", "county_code", "chain_code", "region_code",
+    "method_code", "category_code", "key_level", "leader_id", "total_investment",
+    "agreed_amount", "first_reported_at", "planned_groundbreaking_on", "last_activity_at",
+    *(f"reached_{stage.value}_on" for stage in STAGE_ORDER))
 
 
 class Project(SQLModel, table=True):
@@ -25,11 +33,16 @@ class Project(SQLModel, table=True):
         sa.CheckConstraint("total_investment >= 0", name="total_investment_not_negative"),
         sa.CheckConstraint("status <> 'terminated' OR termination_reason IS NOT NULL",
                            name="terminated_has_reason"),
-        # The list and funnel filter on these, and the covering index answers stage totals.
-        sa.Index("ix_project_stage_status_total", "stage", "status", "total_investment"),
+        # The list and funnel filter on these (stage totals: ix_project_cockpit below).
         sa.Index("ix_project_county_stage", "county_code", "stage"),
         sa.Index("ix_project_chain_stage", "chain_code", "stage"),
         sa.Index("ix_project_leader_stage", "leader_id", "stage"),
+        # Covers every column the cockpit's figures read, live rows only: a figure scans
+        # this narrow index instead of the wide rows (measured 2x on SQLite), in stage and
+        # status order (no sort to group by them), longest in the stage first (the slowest).
+        sa.Index("ix_project_cockpit", *COCKPIT_COLUMNS,
+                 sqlite_where=sa.text("deleted_at IS NULL"),
+                 postgresql_where=sa.text("deleted_at IS NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -62,6 +75,16 @@ class Project(SQLModel, table=True):
 
     stage: str = Field(default=Stage.contact.value, max_length=16)
     stage_entered_on: date  # set by the service, in the bureau's time zone
+    # Milestones: the first day the project reached each stage or a later one, kept by the
+    # service with the stage events (a move back leaves them). The funnel, the cockpit and
+    # the list's drill-downs read these, so no figure re-reads the event history.
+    reached_contact_on: date | None = Field(default=None)
+    reached_intent_on: date | None = Field(default=None)
+    reached_signed_on: date | None = Field(default=None)
+    reached_contract_on: date | None = Field(default=None)
+    reached_groundbreaking_on: date | None = Field(default=None)
+    reached_production_on: date | None = Field(default=None)
+    reached_achieved_on: date | None = Field(default=None)
     status: str = Field(default=Status.active.value, max_length=16)
     status_reason: str | None = Field(default=None)
     termination_reason: str | None = Field(default=None, max_length=32)
@@ -90,6 +113,11 @@ class Project(SQLModel, table=True):
     version: int = Field(default=1)
 
 
+def reached_on(stage: Stage) -> Any:
+    """The milestone column of `stage`: the first day the project reached it or a later one."""
+    return getattr(Project, f"reached_{stage.value}_on")
+
+
 class StageEvent(SQLModel, table=True):
     """One move between stages; a jump over several stages records one row per stage."""
 
@@ -97,7 +125,6 @@ class StageEvent(SQLModel, table=True):
     __table_args__ = (
         sa.CheckConstraint(_in("to_stage", STAGE_ORDER), name="known_to_stage"),
         sa.Index("ix_stage_event_project_recorded", "project_id", "recorded_at"),
-        sa.Index("ix_stage_event_to_stage_project", "to_stage", "project_id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="project.id")

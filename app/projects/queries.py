@@ -31,6 +31,7 @@ from app.projects.models import (
     StageEvent,
     StatusChange,
     TeamMember,
+    reached_on,
 )
 from app.projects.schemas import SORTABLE, ProjectFilters
 from app.projects.service import find_duplicate_projects, visible
@@ -98,32 +99,32 @@ def filter_clauses(filters: ProjectFilters, *, now: datetime | None = None) -> l
 
 
 def _milestone_clauses(filters: ProjectFilters) -> list[Any]:
-    """The cockpit's drill-downs (app.analytics), so a figure and its list agree."""
+    """The cockpit's drill-downs (app.analytics), so a figure and its list agree: both read
+    the milestone columns (the first day each stage was reached)."""
     clauses: list[Any] = []
     if filters.reached or filters.reached_from or filters.reached_to:
-        stage = filters.reached or STAGE_ORDER[0]
-        later = [s.value for s in STAGE_ORDER if s.rank >= stage.rank]
-        events = select(StageEvent.project_id).where(StageEvent.to_stage.in_(later))
-        if filters.reached_from or filters.reached_to:
-            first = func.min(StageEvent.happened_on)
-            events = events.group_by(StageEvent.project_id).having(
-                *([first >= filters.reached_from] if filters.reached_from else []),
-                *([first <= filters.reached_to] if filters.reached_to else []))
-            clauses.append(Project.id.in_(events))
-        else:
-            clauses.append(sa.or_(Project.stage.in_(later), Project.id.in_(events)))
+        first = reached_on(filters.reached or STAGE_ORDER[0])
+        clauses.append(first.is_not(None))
+        if filters.reached_from:
+            clauses.append(first >= filters.reached_from)
+        if filters.reached_to:
+            clauses.append(first <= filters.reached_to)
     if filters.advanced_from or filters.advanced_to:
-        moves = select(StageEvent.project_id).where(
-            StageEvent.from_stage.is_not(None), sa.not_(StageEvent.is_backward),
-            *([StageEvent.happened_on >= filters.advanced_from] if filters.advanced_from
-              else []),
-            *([StageEvent.happened_on <= filters.advanced_to] if filters.advanced_to else []))
-        clauses.append(Project.id.in_(moves))
+        clauses.append(advanced_within(filters.advanced_from, filters.advanced_to))
     if filters.planned_from:
         clauses.append(Project.planned_groundbreaking_on >= filters.planned_from)
     if filters.planned_to:
         clauses.append(Project.planned_groundbreaking_on <= filters.planned_to)
     return clauses
+
+
+def advanced_within(start: date | None, end: date | None) -> Any:
+    """First reached some stage after contact within [start, end] (a conversion)."""
+    return sa.or_(*(
+        sa.and_(reached_on(stage).is_not(None),
+                *([reached_on(stage) >= start] if start else []),
+                *([reached_on(stage) <= end] if end else []))
+        for stage in STAGE_ORDER[1:]))
 
 
 def _works_on(actor: Actor) -> Any:

@@ -217,12 +217,13 @@ class ProjectFilters(BaseModel):
     needs_leader: bool = False
     # The next follow-up falls due on or before this date (today: due and overdue).
     follow_up_due_by: date | None = None
-    # Cockpit drill-downs (app.analytics): reached this stage or a later one (stage events,
-    # whatever the status now); with reached_from/to, first reached it within those dates.
+    # Cockpit drill-downs (app.analytics): reached this stage or a later one (the project's
+    # milestones, whatever the status now); with reached_from/to, first reached it within
+    # those dates.
     reached: Stage | None = None
     reached_from: date | None = None
     reached_to: date | None = None
-    # Moved forward (not the first contact) within these dates.
+    # First reached a stage after contact within these dates (converted).
     advanced_from: date | None = None
     advanced_to: date | None = None
     # Planned groundbreaking within these dates.

@@ -41,6 +41,7 @@ from app.projects.models import (
     StageEvent,
     StatusChange,
     TeamMember,
+    reached_on,
 )
 from app.projects.schemas import (
     FIELD_LABELS,
@@ -297,6 +298,7 @@ def create_project(session: Session, data: ProjectCreate, *, actor: Actor,
         related_project_id=related_id,
         stage=Stage.contact.value,
         stage_entered_on=local_date(now),
+        reached_contact_on=local_date(now),
         status=Status.active.value,
         first_reported_at=now,
         first_report_county_code=data.county,
@@ -310,7 +312,7 @@ def create_project(session: Session, data: ProjectCreate, *, actor: Actor,
     project.search_text = search_text_for(project, investor.name)
     session.add(project)
     session.flush()
-    # First contact is an event too, so funnels and time-in-stage read one table.
+    # First contact is an event too: the history starts with it.
     session.add(StageEvent(project_id=project.id, from_stage=None, to_stage=Stage.contact.value,
                            happened_on=local_date(now), recorded_at=now,
                            actor_id=actor.user_id))
@@ -437,6 +439,8 @@ def advance_stage(session: Session, project_id: int, data: TransitionIn, *,
         session.add(event)
         events.append(event)
         from_stage = stage
+        if getattr(project, reached_on(stage).key) is None:
+            setattr(project, reached_on(stage).key, happened_on)
     if data.agreed_amount is not None:
         project.agreed_amount = data.agreed_amount
     if data.contract_amount is not None:

@@ -96,12 +96,3 @@ def test_cohort_days_are_local_days(session, make_project):
     april = funnel(session, staff, ProjectFilters(), cohort_from=date(2026, 4, 1),
                    cohort_to=date(2026, 4, 30))
     assert march[0].reached == 1 and april[0].reached == 1
-
-
-def test_projects_without_stage_events_still_reached_their_stage(session):
-    from tests.conftest import bulk_projects
-
-    bulk_projects(session, 3)
-    rows = funnel(session, Actor.system(), ProjectFilters())
-    assert [r.reached for r in rows[:2]] == [3, 0]
-    assert [r.stage for r in rows] == STAGES
