@@ -159,11 +159,8 @@ def facts(where: list[Any], *, period: "Period | None" = None, rules: "Rules | N
           now: datetime | None = None) -> Any:
     """Projects in scope, one row each, with what the figures ask of them: the furthest stage
     reached (`reach`), the first days it reached signing and groundbreaking; with a period,
-    whether it converted in it (first reached a further stage) and its funds in place (by
-    the period's end, and within it); with rules, its light.
-
-    A single pass over the project rows: the milestones are columns, and the funds are
-    summed per project beforehand (a small table)."""
+    whether it converted in it (first reached a further stage); with rules, its light.
+    A single pass over the project rows (the milestones are columns)."""
     columns: list[Any] = [
         Project.id, Project.stage, Project.status, Project.total_investment,
         Project.agreed_amount, Project.county_code, Project.chain_code, Project.region_code,
@@ -173,16 +170,8 @@ def facts(where: list[Any], *, period: "Period | None" = None, rules: "Rules | N
     ]
     query = select().select_from(Project)
     if period is not None:
-        funds = (select(FundsEntry.project_id,
-                        func.sum(FundsEntry.amount).label("funds_to_end"),
-                        func.sum(sa.case((FundsEntry.on_date >= period.start, FundsEntry.amount)))
-                        .label("funds_in"))
-                 .where(FundsEntry.on_date <= period.end)
-                 .group_by(FundsEntry.project_id).subquery("funds"))
-        columns += [sa.case((advanced_within(period.start, period.end), 1), else_=0)
-                    .label("advanced"),
-                    funds.c.funds_to_end, funds.c.funds_in]
-        query = query.outerjoin(funds, funds.c.project_id == Project.id)
+        columns.append(sa.case((advanced_within(period.start, period.end), 1), else_=0)
+                       .label("advanced"))
     if rules is not None:
         light = light_columns(rules, now or utcnow())["light"]
         columns.append(sa.case((Project.status == Status.active.value, light)).label("light"))
@@ -619,7 +608,6 @@ def groups(session: Session, actor: Actor, filters: ProjectFilters, period: Peri
         _count_if(fact.c.advanced == 1).label("conversions"),
         _count_if(fact.c.light == "red").label("red"),
         _count_if(fact.c.light == "yellow").label("yellow"),
-        func.sum(fact.c.funds_in).label("funds"),
     ]
     branches = []
     for dimension in dict.fromkeys(dimensions):
@@ -648,6 +636,14 @@ def groups(session: Session, actor: Actor, filters: ProjectFilters, period: Peri
     result: dict[str, list[BreakdownRow]] = {d: [] for d in dimensions}
     league_rows: list[LeagueRow] = []
     funds: dict[str, Decimal] = {}
+    if "county" in dimensions:
+        # Funds in place in the period by county: a small table, joined to its projects.
+        funds = {county: _money(amount) for county, amount in session.execute(
+            select(Project.county_code, func.sum(FundsEntry.amount))
+            .join(Project, Project.id == FundsEntry.project_id)
+            .where(*scoped(actor, filters, now=now), FundsEntry.on_date >= period.start,
+                   FundsEntry.on_date <= period.end)
+            .group_by(Project.county_code))}
     for row in found:
         if row.key is None:
             narrowed = filters.model_copy(update={"needs_leader": True})
@@ -668,8 +664,6 @@ def groups(session: Session, actor: Actor, filters: ProjectFilters, period: Peri
             projects=int(row.projects), total_investment=_money(row.total),
             signed=int(row.signed), signed_amount=_money(row.signed_amount),
             groundbreaking=int(row.started), hrefs=hrefs))
-        if row.dim == "county" and row.key is not None:
-            funds[row.key] = _money(row.funds)
         if row.dim == "leader" and row.key is not None:
             league_rows.append(LeagueRow(
                 leader_id=int(row.key), name=row.name, title=row.title,
