@@ -68,18 +68,26 @@ def _backfill() -> None:
     op.execute(f"UPDATE project SET {', '.join(assignments)}")
 
 
+# Of a user the figures show only the name and title; a sign-in (last_login_at, failed
+# attempts) must not throw away every cockpit.
+WATCHED_COLUMNS = {'app_user': 'display_name, title'}
+
+
 def _create_triggers() -> None:
     postgres = op.get_bind().dialect.name == 'postgresql'
     if postgres:
         op.execute(PG_FUNCTION)
     for table in FIGURE_SOURCES:
+        columns = WATCHED_COLUMNS.get(table)
+        update = f'UPDATE OF {columns}' if columns else 'UPDATE'
         if postgres:
             # Once per statement, not per row: a bulk update bumps the number once.
-            op.execute(f'CREATE TRIGGER {table}_data_version AFTER INSERT OR UPDATE OR DELETE '
+            op.execute(f'CREATE TRIGGER {table}_data_version AFTER INSERT OR {update} OR DELETE '
                        f'ON {table} FOR EACH STATEMENT EXECUTE FUNCTION data_version_bump()')
             continue
         for event in ('insert', 'update', 'delete'):
-            op.execute(f'CREATE TRIGGER {table}_data_version_{event} AFTER {event.upper()} '
+            when = update if event == 'update' else event.upper()
+            op.execute(f'CREATE TRIGGER {table}_data_version_{event} AFTER {when} '
                        f'ON {table} BEGIN UPDATE data_version SET n = n + 1 WHERE id = 1; END')
 
 

@@ -76,3 +76,24 @@ def test_each_scope_and_each_day_has_its_own_figures(session, staff, make_projec
     assert city.funnel[0].count == 1 and county.funnel[0].count == 0
     tomorrow = cockpit_of(session, Actor.system(), cache, now=FROZEN_NOW + timedelta(days=1))
     assert tomorrow is not city and tomorrow.today == city.today + timedelta(days=1)
+
+
+def test_signing_in_keeps_the_figures_and_renaming_a_leader_does_not(session, leader):
+    from app.accounts.models import User
+
+    session.commit()  # each request is a unit of work of its own
+    before = data_version(session)
+    user = session.get(User, leader.user_id)
+    user.failed_login_count, user.last_login_at = 0, FROZEN_NOW
+    session.commit()
+    assert data_version(session) == before
+    user.display_name = "李云峰（市长）"
+    session.commit()
+    assert data_version(session) > before
+
+
+def test_an_idle_days_filter_is_computed_at_the_instant(session, make_project):
+    make_project()
+    cache = FiguresCache()
+    first = cockpit_of(session, Actor.system(), cache, idle_days=10)
+    assert cockpit_of(session, Actor.system(), cache, idle_days=10) is not first
