@@ -6,7 +6,7 @@ import hmac
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.accounts.models import ROLES
@@ -33,10 +33,12 @@ from app.web.deps import (
     LANG_COOKIE,
     SESSION_COOKIE,
     DbSession,
+    PathId,
     client_ip,
     request_locale,
     requires,
 )
+from app.web.forms import app_error_fields
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -62,14 +64,10 @@ def _login_token(nonce: str) -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
+    # Only a path on this site: not "//host" nor "/\\host" (browsers read both as a host).
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
         return target
     return "/"
-
-
-def _errors_by_field(exc: AppError, locale: str) -> dict[str, str]:
-    rendered = {p.field: p.render(locale)["message"] for p in exc.errors}
-    return rendered or {"_": exc.detail(locale)}
 
 
 # --- sign in and out ---------------------------------------------------------------------
@@ -189,13 +187,14 @@ async def password_change(
         change_password(db, actor, current=current_password, new=password)
     except AppError as exc:
         return render(request, "accounts/password.html", status=exc.status, forced=False,
-                      done=False, errors=_errors_by_field(exc, locale))
+                      done=False, errors=app_error_fields(exc, locale))
     return render(request, "accounts/password.html", errors={}, forced=False, done=True)
 
 
 @router.post("/sessions/{session_id}/end")
 async def end_a_session(
-    request: Request, db: DbSession, session_id: str,
+    request: Request, db: DbSession,
+    session_id: Annotated[str, Path(max_length=64)],
     actor: Annotated[Actor, requires(Permission.self_service)],
 ) -> Response:
     end_session(db, actor, session_id)
@@ -249,13 +248,13 @@ async def users_create(
                     title=title.strip() or None, actor=actor)
     except AppError as exc:
         return _users_page(request, db, actor, form=form, status=exc.status,
-                           errors=_errors_by_field(exc, locale))
+                           errors=app_error_fields(exc, locale))
     return _users_page(request, db, actor, created=username)
 
 
 @router.post("/admin/users/{user_id}/disable")
 async def users_disable(
-    request: Request, db: DbSession, user_id: int,
+    request: Request, db: DbSession, user_id: PathId,
     actor: Annotated[Actor, requires(Permission.user_manage)],
 ) -> Response:
     set_user_active(db, actor, user_id, False)
@@ -264,7 +263,7 @@ async def users_disable(
 
 @router.post("/admin/users/{user_id}/enable")
 async def users_enable(
-    request: Request, db: DbSession, user_id: int,
+    request: Request, db: DbSession, user_id: PathId,
     actor: Annotated[Actor, requires(Permission.user_manage)],
 ) -> Response:
     set_user_active(db, actor, user_id, True)
@@ -273,7 +272,7 @@ async def users_enable(
 
 @router.get("/admin/users/{user_id}/sessions")
 async def user_sessions(
-    request: Request, db: DbSession, user_id: int,
+    request: Request, db: DbSession, user_id: PathId,
     actor: Annotated[Actor, requires(Permission.user_manage)],
 ) -> Response:
     target = get_user(db, user_id)

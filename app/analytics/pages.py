@@ -2,9 +2,10 @@
 warning rules (administrators), and funds in place on a project. Figures come from
 app.analytics.service; routes only parse the query and shape the answer."""
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.accounts.permissions import Actor, Permission
@@ -31,7 +32,7 @@ from app.i18n import _, translate
 from app.lookups.service import leaders, lookup_options
 from app.projects.pages.common import LABELS, parse_filters, query_dict, url_with
 from app.projects.stages import STAGE_LABELS, STAGE_ORDER
-from app.web.deps import DbSession, requires
+from app.web.deps import DbSession, PathId, requires
 from app.web.forms import app_error_fields, form_to_dict, validate_form
 from app.web.templating import is_htmx, render
 
@@ -103,27 +104,47 @@ def chart_data(c: Cockpit, locale: str) -> dict[str, dict[str, Any]]:
     }
 
 
-@router.get("/cockpit")
-async def cockpit_page(
-    request: Request, db: DbSession,
-    actor: Annotated[Actor, requires(Permission.stats_read)],
+@dataclass(frozen=True)
+class CockpitView:
+    """The cockpit's own query parameters (the project filters aside), normalised: the page
+    and its export read the same view."""
+
+    year: int
+    quarter: int
+    mode: str
+    dimension: str
+
+
+def cockpit_view(
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     quarter: Annotated[int, Query(ge=0, le=4)] = 0,
     mode: Annotated[str, Query(max_length=16)] = "now",
     by: Annotated[str, Query(max_length=16)] = "region",
+) -> CockpitView:
+    return CockpitView(year=_year(year), quarter=quarter,
+                       mode=mode if mode in MODES else "now",
+                       dimension=by if by in DIMENSIONS else "region")
+
+
+View = Annotated[CockpitView, Depends(cockpit_view)]
+
+
+@router.get("/cockpit")
+async def cockpit_page(
+    request: Request, db: DbSession, view: View,
+    actor: Annotated[Actor, requires(Permission.stats_read)],
 ) -> Response:
     filters, filter_errors = parse_filters(request, request.state.locale)
-    year = _year(year)
-    figures = cached_cockpit(db, actor, filters, request.app.state.figures_cache, year=year,
-                             quarter=quarter, mode=mode if mode in MODES else "now",
-                             dimension=by)
+    figures = cached_cockpit(db, actor, filters, request.app.state.figures_cache,
+                             year=view.year, quarter=view.quarter, mode=view.mode,
+                             dimension=view.dimension)
     return render(
         request, "analytics/cockpit.html", block="figures", active_nav="cockpit",
         headers={"Vary": "HX-Request"}, c=figures, query=query_dict(request),
         charts=chart_data(figures, request.state.locale),
         warnings_all=warnings_href(figures.filters, None),
         filter_errors=filter_errors, options=lookup_options(db, actor), leaders=leaders(db),
-        years=range(year - 4, year + 2), dimensions=DIMENSIONS,
+        years=range(view.year - 4, view.year + 2), dimensions=DIMENSIONS,
         can_export=actor.can(Permission.export),
         can_admin=actor.can(Permission.lookup_manage), **_context(request),
     )
@@ -147,19 +168,14 @@ async def cockpit_warnings(
 
 @router.get("/cockpit/export.xlsx")
 async def cockpit_export(
-    request: Request, db: DbSession,
+    request: Request, db: DbSession, view: View,
     actor: Annotated[Actor, requires(Permission.export)],
-    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-    quarter: Annotated[int, Query(ge=0, le=4)] = 0,
-    mode: Annotated[str, Query(max_length=16)] = "now",
-    by: Annotated[str, Query(max_length=16)] = "region",
 ) -> Response:
     filters, _errors = parse_filters(request, request.state.locale)
-    content = xlsx.export_cockpit(db, actor, filters, year=_year(year),
-                                  quarter=quarter, mode=mode if mode in MODES else "now",
-                                  dimension=by, locale=request.state.locale,
-                                  query=request.url.query)
-    name = f"cockpit-{_year(year)}" + (f"-q{quarter}" if quarter else "") + ".xlsx"
+    content = xlsx.export_cockpit(db, actor, filters, year=view.year, quarter=view.quarter,
+                                  mode=view.mode, dimension=view.dimension,
+                                  locale=request.state.locale, query=request.url.query)
+    name = f"cockpit-{view.year}" + (f"-q{view.quarter}" if view.quarter else "") + ".xlsx"
     return Response(content, media_type=xlsx.MEDIA_TYPE,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
@@ -201,7 +217,8 @@ async def targets_save(
         year = int(str(form.get("year", "")))
         quarter = int(str(form.get("quarter", "0")))
     except ValueError:
-        year, quarter = local_date().year, 0
+        # Unreadable: the service refuses it (never saved under a guessed year).
+        year, quarter = 0, 0
     try:
         save_target_grid(db, actor, year, quarter, cells)
     except AppError as exc:
@@ -237,8 +254,11 @@ async def rules_save(
             errors = app_error_fields(exc, request.state.locale)
     if errors:
         db.rollback()
+        typed = data.get("rules")
+        if not isinstance(typed, dict) or not all(isinstance(v, dict) for v in typed.values()):
+            typed = {}  # a form not shaped like the grid: show the grid empty, with the error
         return _targets_page(request, db, actor, year, 0, rule_errors=errors,
-                             rule_values=data.get("rules", {}), status=422, block="rules")
+                             rule_values=typed, status=422, block="rules")
     target = "/cockpit/targets?saved=rules"
     if is_htmx(request):
         return Response(status_code=204, headers={"HX-Redirect": target})
@@ -259,7 +279,7 @@ def _funds_fragment(request: Request, db: DbSession, actor: Actor, project_id: i
 
 @router.get("/projects/{project_id}/funds")
 async def funds_list(
-    request: Request, db: DbSession, project_id: int,
+    request: Request, db: DbSession, project_id: PathId,
     actor: Annotated[Actor, requires(Permission.project_read)],
 ) -> Response:
     return _funds_fragment(request, db, actor, project_id)
@@ -267,7 +287,7 @@ async def funds_list(
 
 @router.post("/projects/{project_id}/funds")
 async def funds_add(
-    request: Request, db: DbSession, project_id: int,
+    request: Request, db: DbSession, project_id: PathId,
     actor: Annotated[Actor, requires(Permission.project_update)],
 ) -> Response:
     data = form_to_dict(await request.form())

@@ -148,25 +148,17 @@ def _money(value: Decimal | None) -> Decimal:
     return value if value is not None else ZERO
 
 
-def reach_rank() -> Any:
-    """The furthest stage the project reached, 1 (contact) … 7 (achieved), from its
-    milestones (each stage's is set whenever a later one is)."""
-    return sa.case(*((reached_on(stage).is_not(None), stage.rank)
-                     for stage in reversed(STAGE_ORDER)), else_=0)
-
-
 def facts(where: list[Any], *, period: "Period | None" = None, rules: "Rules | None" = None,
           now: datetime | None = None) -> Any:
-    """Projects in scope, one row each, with what the figures ask of them: the furthest stage
-    reached (`reach`), the first days it reached signing and groundbreaking; with a period,
-    whether it converted in it (first reached a further stage); with rules, its light.
-    A single pass over the project rows (the milestones are columns)."""
+    """Projects in scope, one row each, with what the groupings ask of them: the first days
+    it reached signing and groundbreaking; with a period, whether it converted in it (first
+    reached a further stage); with rules, its light. One pass over the project rows."""
     columns: list[Any] = [
         Project.id, Project.stage, Project.status, Project.total_investment,
         Project.agreed_amount, Project.county_code, Project.chain_code, Project.region_code,
         Project.method_code, Project.leader_id, Project.first_reported_at,
-        Project.planned_groundbreaking_on, reach_rank().label("reach"),
-        reached_on(SIGNED).label("signed_on"), reached_on(STARTED).label("started_on"),
+        Project.planned_groundbreaking_on, reached_on(SIGNED).label("signed_on"),
+        reached_on(STARTED).label("started_on"),
     ]
     query = select().select_from(Project)
     if period is not None:
@@ -211,41 +203,56 @@ def _link(filters: ProjectFilters, count: int, **changes: Any) -> str | None:
 
 # --- the funnel ------------------------------------------------------------------------------
 
+FUNNEL_COLUMNS = 2 + len(STAGE_ORDER)  # count, Σ total, then how many reached each stage
+
+
+class StageCounts:
+    """The projects in scope counted per stage and status in ONE grouped statement (at most
+    21 rows, read in the order of ix_project_cockpit, so no sort): count, Σ total
+    investment, how many reached each stage, then any `extra` aggregates. The funnel of the
+    API and of the cockpit page both come from here."""
+
+    def __init__(self, session: Session, where: list[Any], extra: list[Any] = ()) -> None:
+        self.rows = {(row[0], row[1]): row[2:] for row in session.execute(
+            select(Project.stage, Project.status, func.count(),
+                   func.sum(Project.total_investment),
+                   *(func.count(reached_on(stage)) for stage in STAGE_ORDER), *extra)
+            .where(*where).group_by(Project.stage, Project.status))}
+
+    def summed(self, index: int, stage: str | None = None,
+               statuses: tuple[str, ...] = ()) -> Any:
+        """Column `index` summed over the rows of `stage` and `statuses` (None: all)."""
+        present = [v[index] for (st, status), v in self.rows.items()
+                   if (stage is None or st == stage) and (not statuses or status in statuses)
+                   and v[index] is not None]
+        return sum(present) if present else None
+
+    def extra(self, index: int) -> Any:
+        return self.summed(FUNNEL_COLUMNS + index)
+
+    def funnel(self) -> list[FunnelRow]:
+        rows: list[FunnelRow] = []
+        previous: int | None = None
+        for stage in STAGE_ORDER:
+            reached = int(self.summed(2 + stage.rank - 1) or 0)
+            rows.append(FunnelRow(
+                stage=stage.value,
+                count=int(self.summed(0, stage.value, LIVE_STATUSES) or 0),
+                terminated=int(self.summed(0, stage.value, (Status.terminated.value,)) or 0),
+                reached=reached,
+                total_investment=_money(self.summed(1, stage.value, LIVE_STATUSES)),
+                conversion_from_previous=None if previous is None else ratio(reached,
+                                                                             previous),
+            ))
+            previous = reached
+        return rows
+
+
 def funnel(session: Session, actor: Actor, filters: ProjectFilters, *,
            cohort_from: date | None = None, cohort_to: date | None = None,
            now: datetime | None = None) -> list[FunnelRow]:
     """Seven rows in stage order, in one statement (see API.md, "The funnel, exactly")."""
-    fact = facts(scoped(actor, filters, cohort_from, cohort_to, now)).subquery("fact")
-    values = session.execute(select(*_funnel_columns(fact)).select_from(fact)).one()
-    return _funnel_rows(values)
-
-
-def _funnel_columns(fact: Any, weight: Any = 1) -> list[Any]:
-    live = fact.c.status.in_(LIVE_STATUSES)
-    columns: list[Any] = []
-    for stage in STAGE_ORDER:
-        here = fact.c.stage == stage.value
-        columns += [
-            _count_if(sa.and_(here, live), weight),
-            _count_if(sa.and_(here, fact.c.status == Status.terminated.value), weight),
-            _count_if(fact.c.reach >= stage.rank, weight),
-            _sum_if(sa.and_(here, live), fact.c.total_investment),
-        ]
-    return columns
-
-
-def _funnel_rows(values: Any) -> list[FunnelRow]:
-    rows: list[FunnelRow] = []
-    previous: int | None = None
-    for index, stage in enumerate(STAGE_ORDER):
-        count, ended, reached, amount = values[index * 4:index * 4 + 4]
-        rows.append(FunnelRow(
-            stage=stage.value, count=int(count), terminated=int(ended), reached=int(reached),
-            total_investment=_money(amount),
-            conversion_from_previous=None if previous is None else ratio(reached, previous),
-        ))
-        previous = int(reached)
-    return rows
+    return StageCounts(session, scoped(actor, filters, cohort_from, cohort_to, now)).funnel()
 
 
 @dataclass(frozen=True)
@@ -343,8 +350,7 @@ def totals(session: Session, actor: Actor, filters: ProjectFilters, period: Peri
     planned to start in the period, 投产率, 达效率, 资金到位率 funds by the period's end /
     agreed amounts of the signed projects.
 
-    1. Per stage and status (at most 21 rows, read in the order of ix_project_cockpit, so
-       no sort): counts, amounts, how many reached each stage, the lights, new and planned.
+    1. Per stage and status (`StageCounts`): the funnel, the lights, new and planned.
     2. Per month of the period's year, the first signings and groundbreakings.
     3. The funds in place of the projects in scope (a small table)."""
     now = now or utcnow()
@@ -357,33 +363,15 @@ def totals(session: Session, actor: Actor, filters: ProjectFilters, period: Peri
                       Project.planned_groundbreaking_on <= end)
     reported = sa.and_(Project.first_reported_at >= local_midnight(start),
                        Project.first_reported_at < local_midnight(end + timedelta(days=1)))
-    by_stage = session.execute(
-        select(Project.stage, Project.status, func.count(), func.sum(Project.total_investment),
-               *(func.count(reached_on(stage)) for stage in STAGE_ORDER),
-               *(_count_if(sa.and_(active, light == name)) for name in LIGHTS),
-               _count_if(reported), _count_if(planned),
-               _count_if(sa.and_(planned, reached_on(STARTED).is_not(None))),
-               _sum_if(reached_on(SIGNED).is_not(None), Project.agreed_amount))
-        .where(*where).group_by(Project.stage, Project.status)).all()
-    stage_rows = {(row[0], row[1]): row[2:] for row in by_stage}
-
-    def summed(index: int, stage: str | None = None, statuses: tuple[str, ...] = ()) -> Any:
-        values = [v[index] for (st, status), v in stage_rows.items()
-                  if (stage is None or st == stage) and (not statuses or status in statuses)]
-        present = [v for v in values if v is not None]
-        return sum(present) if present else None
-
-    terminated = (Status.terminated.value,)
-    rows = _funnel_rows([
-        value
-        for stage in STAGE_ORDER
-        for value in (summed(0, stage.value, LIVE_STATUSES) or 0,
-                      summed(0, stage.value, terminated) or 0,
-                      summed(2 + stage.rank - 1) or 0,
-                      summed(1, stage.value, LIVE_STATUSES))])
-    lights = {name: int(summed(9 + index) or 0) for index, name in enumerate(LIGHTS)}
-    new_count, planned_count, planned_started = (int(summed(i) or 0) for i in (12, 13, 14))
-    agreed = _money(summed(15))
+    counts = StageCounts(session, where, [
+        *(_count_if(sa.and_(active, light == name)) for name in LIGHTS),
+        _count_if(reported), _count_if(planned),
+        _count_if(sa.and_(planned, reached_on(STARTED).is_not(None))),
+        _sum_if(reached_on(SIGNED).is_not(None), Project.agreed_amount)])
+    rows = counts.funnel()
+    lights = {name: int(counts.extra(index) or 0) for index, name in enumerate(LIGHTS)}
+    new_count, planned_count, planned_started = (int(counts.extra(i) or 0) for i in (3, 4, 5))
+    agreed = _money(counts.extra(6))
 
     year_start, year_end = date(period.year, 1, 1), date(period.year, 12, 31)
     monthly = []

@@ -62,7 +62,7 @@ async def clients_create(
     days: Annotated[str, Form(max_length=5)] = "365",
 ) -> Response:
     form = {"name": name, "scopes": scopes or [], "county_code": county_code, "days": days}
-    if not days.strip().isdigit():
+    if not (days.strip().isascii() and days.strip().isdigit()):
         return _clients_page(request, db, actor, form=form, status=422, errors={
             "days": translate(_("Enter a whole number of days."), request.state.locale)})
     try:

@@ -44,10 +44,11 @@ class AuditQuery(BaseModel):
     action: str | None = Field(default=None, max_length=64)
     object_type: str | None = Field(default=None, max_length=32)
     object_id: str | None = Field(default=None, max_length=64)
-    date_from: date | None = None
-    date_to: date | None = None
+    # Bounded so a day's midnight in any time zone is still a date (no overflow).
+    date_from: date | None = Field(default=None, ge=date(1900, 1, 1), le=date(9998, 12, 31))
+    date_to: date | None = Field(default=None, ge=date(1900, 1, 1), le=date(9998, 12, 31))
     outcome: Outcome | None = None
-    before_id: int | None = Field(default=None, ge=1)
+    before_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
 
     @model_validator(mode="before")
     @classmethod

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from app.accounts.permissions import Actor, Permission
 from app.investors.service import ContactView, project_contacts
-from app.web.deps import DbSession, requires
+from app.web.deps import DbSession, PathId, requires
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -25,7 +25,7 @@ def _fragment(request: Request, actor: Actor, project_id: int,
 
 @router.get("/projects/{project_id}/contacts")
 async def contacts(
-    request: Request, db: DbSession, project_id: int,
+    request: Request, db: DbSession, project_id: PathId,
     actor: Annotated[Actor, requires(Permission.project_read)],
 ) -> Response:
     return _fragment(request, actor, project_id, project_contacts(db, actor, project_id))
@@ -33,7 +33,7 @@ async def contacts(
 
 @router.post("/projects/{project_id}/contacts/unmask")
 async def contacts_unmask(
-    request: Request, db: DbSession, project_id: int,
+    request: Request, db: DbSession, project_id: PathId,
     actor: Annotated[Actor, requires(Permission.contact_unmask)],
 ) -> Response:
     return _fragment(request, actor, project_id,

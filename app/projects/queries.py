@@ -6,7 +6,7 @@ objects) and each page costs a fixed number of statements.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -180,7 +180,7 @@ def _order_by(sort: str) -> list[Any]:
     else:
         column = getattr(Project, key)
     if key == "last_activity_at":
-        column = func.coalesce(column, sa.literal(datetime(1970, 1, 1)))
+        column = func.coalesce(column, sa.literal(datetime(1970, 1, 1, tzinfo=UTC), column.type))
     ordered = column.desc() if descending else column.asc()
     return [ordered, Project.id.desc() if descending else Project.id.asc()]
 

@@ -1,10 +1,10 @@
 """Project shapes shared by the pages and the API: Create / Update / moves / Read."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from app.i18n import _
 from app.investors.schemas import InvestorIn
@@ -21,6 +21,10 @@ ProjectName = Annotated[str, StringConstraints(strip_whitespace=True, min_length
 DocumentNo = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 # A row id: bounded so that no input can overflow an INTEGER column (a 500 on PostgreSQL).
 RowId = Annotated[int, Field(ge=1, le=2_147_483_647)]
+# Filter dates: wide, but bounded so a local midnight converts to UTC without overflow.
+FilterDay = Annotated[date, Field(ge=date(1900, 1, 1), le=date(9998, 12, 31))]
+FilterMoment = Annotated[AwareDatetime, Field(ge=datetime(1900, 1, 2, tzinfo=UTC),
+                                              le=datetime(9998, 12, 31, tzinfo=UTC))]
 
 # Field labels for forms and for messages that name a field.
 FIELD_LABELS: dict[str, str] = {
@@ -209,23 +213,23 @@ class ProjectFilters(BaseModel):
     q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
     min_investment: Amount | None = None
     max_investment: Amount | None = None
-    reported_from: date | None = None
-    reported_to: date | None = None
-    updated_since: datetime | None = None
+    reported_from: FilterDay | None = None
+    reported_to: FilterDay | None = None
+    updated_since: FilterMoment | None = None
     # No follow-up for at least this many days (or never).
     idle_days: Annotated[int, Field(ge=1, le=3650)] | None = None
     needs_leader: bool = False
     # The next follow-up falls due on or before this date (today: due and overdue).
-    follow_up_due_by: date | None = None
+    follow_up_due_by: FilterDay | None = None
     # Cockpit drill-downs (app.analytics): reached this stage or a later one (the project's
     # milestones, whatever the status now); with reached_from/to, first reached it within
     # those dates.
     reached: Stage | None = None
-    reached_from: date | None = None
-    reached_to: date | None = None
+    reached_from: FilterDay | None = None
+    reached_to: FilterDay | None = None
     # First reached a stage after contact within these dates (converted).
-    advanced_from: date | None = None
-    advanced_to: date | None = None
+    advanced_from: FilterDay | None = None
+    advanced_to: FilterDay | None = None
     # Planned groundbreaking within these dates.
-    planned_from: date | None = None
-    planned_to: date | None = None
+    planned_from: FilterDay | None = None
+    planned_to: FilterDay | None = None

@@ -8,7 +8,7 @@ import hmac
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlmodel import Session
 
 from app.accounts.permissions import Actor, Permission
@@ -48,6 +48,8 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
 # scope="function": the commit happens before the answer leaves, so a client that reads
 # right after a write sees it.
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
+# A row id in a page's address: beyond the databases' integer range it is a 422, not a 500.
+PathId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
 class LoginRequired(AppError):

@@ -61,8 +61,11 @@ def form_to_dict(form: FormData, *, lists: tuple[str, ...] = ()) -> dict[str, An
         *parents, leaf = key.split(".")
         target = nested
         for part in parents:
-            target = target.setdefault(part, {})
-        target[leaf] = value
+            if not isinstance(target.get(part), dict):
+                target[part] = {}  # `a=x` and `a.b=y` together: the nested field wins
+            target = target[part]
+        if not isinstance(target.get(leaf), dict):
+            target[leaf] = value
     return _lists_from_numbered(nested)
 
 

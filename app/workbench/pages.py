@@ -12,7 +12,7 @@ from app.i18n import _
 from app.projects.pages.common import LABELS
 from app.projects.schemas import LeaderAssignIn
 from app.projects.service import assign_leader
-from app.web.deps import DbSession, requires
+from app.web.deps import DbSession, PathId, requires
 from app.web.forms import app_error_fields, form_to_dict, validate_form
 from app.web.templating import is_htmx, render
 from app.workbench.queries import leader_board, leader_options, workbench
@@ -56,7 +56,7 @@ async def leaders_page(
 
 @router.post("/leaders/assign/{project_id}")
 async def leaders_assign(
-    request: Request, db: DbSession, project_id: int,
+    request: Request, db: DbSession, project_id: PathId,
     actor: Annotated[Actor, requires(Permission.project_assign_leader)],
     version: Annotated[int | None, Form(ge=1)] = None,
 ) -> Response:

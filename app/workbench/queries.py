@@ -71,6 +71,10 @@ class Workbench:
     idle: Card
     recent: Card
 
+    @property
+    def idle_days(self) -> int:
+        return IDLE_DAYS
+
 
 @dataclass(frozen=True)
 class Cell:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from app.activities.models import Activity
 from app.api.models import IdempotencyKey
-from app.projects.models import Project
+from app.projects.models import LeaderAssignment, Project, StageEvent
 from tests.api.conftest import bearer
 from tests.conftest import count
 
@@ -59,13 +59,14 @@ def test_bad_input_is_a_422_naming_the_field_and_changes_nothing(client, token, 
     assert count(session, Project) == 0
 
 
-def test_a_live_project_of_the_same_investor_is_a_409(client, token):
+def test_a_live_project_of_the_same_investor_is_a_409(client, token, session):
     assert client.post("/api/v1/projects", json=new_project(),
                        headers=bearer(token)).status_code == 201
     again = client.post("/api/v1/projects", json=new_project(name="二期"), headers=bearer(token))
     assert again.status_code == 409 and again.headers["content-type"] == PROBLEM
     first = again.json()
     assert first["errors"][0]["field"] == "investor"
+    assert count(session, Project) == 1
 
 
 def test_get_one_project_with_leader_investor_and_etag(client, token, make_project, leader,
@@ -137,6 +138,14 @@ def test_transitions_follow_the_stage_rules(client, token, make_project, leader,
     no_leader = client.post(url, json={"to_stage": "intent"}, headers=bearer(token))
     assert no_leader.status_code == 422
     assert no_leader.json()["errors"][0]["field"] == "leader_id"
+    events = count(session, StageEvent, StageEvent.project_id == project.id)
+
+    def unchanged(stage: str) -> None:
+        session.expire_all()
+        assert session.get(Project, project.id).stage == stage
+        assert count(session, StageEvent, StageEvent.project_id == project.id) == events
+
+    unchanged("contact")
     assigned = client.put(f"/api/v1/projects/{project.id}/leader", headers=bearer(token),
                           json={"leader_id": leader.user_id})
     assert assigned.status_code == 200 and assigned.json()["leader"]["id"] == leader.user_id
@@ -144,6 +153,7 @@ def test_transitions_follow_the_stage_rules(client, token, make_project, leader,
     assert no_evidence.status_code == 422
     assert {e["field"] for e in no_evidence.json()["errors"]} == {"agreement_no",
                                                                    "agreed_amount"}
+    unchanged("contact")
     moved = client.post(url, headers=bearer(token), json={
         "to_stage": "signed", "note": "签订投资协议", "agreement_no": "XY-2026-01",
         "agreed_amount": "12000.00"})
@@ -153,6 +163,8 @@ def test_transitions_follow_the_stage_rules(client, token, make_project, leader,
     stale = client.post(url, json={"to_stage": "contract"},
                         headers=bearer(token, **{"If-Match": '"1"'}))
     assert stale.status_code == 412
+    events += 2  # intent and signed, from the one accepted move
+    unchanged("signed")
 
 
 def test_leader_reassignment_needs_a_reason(client, token, make_project, leader, other_leader,
@@ -162,6 +174,9 @@ def test_leader_reassignment_needs_a_reason(client, token, make_project, leader,
     url = f"/api/v1/projects/{project.id}/leader"
     refused = client.put(url, json={"leader_id": other_leader.user_id}, headers=bearer(token))
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "reason"
+    session.expire_all()
+    assert session.get(Project, project.id).leader_id == leader.user_id
+    assert count(session, LeaderAssignment, LeaderAssignment.project_id == project.id) == 1
     done = client.put(url, json={"leader_id": other_leader.user_id, "reason": "工作调整"},
                       headers=bearer(token))
     assert done.status_code == 200 and done.json()["leader"]["name"] == "崔元斌"

@@ -65,7 +65,7 @@ from app.projects.stages import (
     TerminationReason,
     evidence_needed,
 )
-from app.web.deps import DbSession, requires
+from app.web.deps import DbSession, PathId, requires
 from app.web.forms import app_error_fields, form_to_dict, validate_form
 from app.web.templating import is_htmx, render
 
@@ -222,13 +222,18 @@ def _next_stage(current: str) -> str | None:
 
 
 def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//"):
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
         return target
     return None
 
 
 def _version(raw: Any) -> int | None:
-    return int(raw) if isinstance(raw, str) and raw.strip().isdigit() else None
+    """The version the form was read at; a mangled one is no version any project has (0),
+    so the service refuses it as stale instead of skipping the check."""
+    text = raw.strip() if isinstance(raw, str) else ""
+    if not text:
+        return None
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else 0
 
 
 def _now_local_input() -> str:
@@ -245,7 +250,10 @@ def _aware(value: Any) -> Any:
         return value
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=get_settings().tz)
-    return moment.astimezone(UTC).isoformat()
+    try:
+        return moment.astimezone(UTC).isoformat()
+    except OverflowError:  # year 1 or 9999: let the schema refuse the text as typed
+        return value
 
 
 def _placed(errors: dict[str, str], action: str) -> dict[str, str]:
@@ -384,7 +392,7 @@ def _refused(request: Request, db: DbSession, actor: Actor, project_id: int, act
 
 @router.get("/projects/{project_id}")
 async def project_page(
-    request: Request, db: DbSession, project_id: int,
+    request: Request, db: DbSession, project_id: PathId,
     actor: Annotated[Actor, requires(Permission.project_read)],
     tab: Annotated[str, Query(max_length=16)] = "followups",
 ) -> Response:
@@ -450,7 +458,7 @@ def _edit_page(request: Request, db: DbSession, actor: Actor, project: Any, *,
 
 @router.get("/projects/{project_id}/edit")
 async def project_edit_form(
-    request: Request, db: DbSession, project_id: int,
+    request: Request, db: DbSession, project_id: PathId,
     actor: Annotated[Actor, requires(Permission.project_update)],
 ) -> Response:
     project = project_detail(db, actor, project_id)
@@ -481,7 +489,7 @@ def _update_data(changed: dict[str, str]) -> dict[str, Any]:
 
 @router.post("/projects/{project_id}/edit")
 async def project_edit(
-    request: Request, db: DbSession, project_id: int,
+    request: Request, db: DbSession, project_id: PathId,
     actor: Annotated[Actor, requires(Permission.project_update)],
 ) -> Response:
     locale = request.state.locale
@@ -546,7 +554,7 @@ async def _read(request: Request, *, lists: tuple[str, ...] = ()
 
 @router.get("/projects/{project_id}/advance")
 async def advance_form(
-    request: Request, db: DbSession, project_id: int,
+    request: Request, db: DbSession, project_id: PathId,
     actor: Annotated[Actor, requires(Permission.project_update)],
 ) -> Response:
     values = {k: v for k, v in request.query_params.items()
@@ -557,7 +565,7 @@ async def advance_form(
 
 @router.post("/projects/{project_id}/advance")
 async def advance(
-    request: Request, db: DbSession, project_id: int,
+    request: Request, db: DbSession, project_id: PathId,
     actor: Annotated[Actor, requires(Permission.project_update)],
 ) -> Response:
     data, version, next_url = await _read(request)
@@ -577,12 +585,12 @@ def _simple_action(action: str, model: type, service: Any,
                    permission: Permission = Permission.project_update) -> None:
     """GET shows the form, POST validates with `model` and calls `service`."""
 
-    async def show(request: Request, db: DbSession, project_id: int,
+    async def show(request: Request, db: DbSession, project_id: PathId,
                    actor: Annotated[Actor, requires(permission)]) -> Response:
         return _action_form(request, db, actor, project_id, action, values={},
                             next_url=request.query_params.get("next"))
 
-    async def submit(request: Request, db: DbSession, project_id: int,
+    async def submit(request: Request, db: DbSession, project_id: PathId,
                      actor: Annotated[Actor, requires(permission)]) -> Response:
         data, version, next_url = await _read(request)
         payload, errors = validate_form(model, data, FORM_LABELS, request.state.locale)
@@ -612,7 +620,7 @@ _simple_action("leader", LeaderAssignIn, assign_leader, Permission.project_assig
 
 @router.post("/projects/{project_id}/activities")
 async def activity_add(
-    request: Request, db: DbSession, project_id: int,
+    request: Request, db: DbSession, project_id: PathId,
     actor: Annotated[Actor, requires(Permission.activity_create)],
 ) -> Response:
     data, _version_unused, _next = await _read(request, lists=("participant_ids",))
@@ -631,7 +639,7 @@ async def activity_add(
 
 @router.post("/projects/{project_id}/team")
 async def team_add(
-    request: Request, db: DbSession, project_id: int,
+    request: Request, db: DbSession, project_id: PathId,
     actor: Annotated[Actor, requires(Permission.project_update)],
 ) -> Response:
     data, _version_unused, _next = await _read(request)

@@ -12,7 +12,7 @@ from app.lookups.service import leaders, lookup_options
 from app.projects.pages.common import LABELS, parse_filters, query_dict, url_with
 from app.projects.queries import count_by_stage, list_projects
 from app.projects.service import delete_view, save_view, saved_views
-from app.web.deps import DbSession, requires
+from app.web.deps import DbSession, PathId, requires
 from app.web.forms import app_error_fields
 from app.web.templating import is_htmx, render
 
@@ -82,7 +82,7 @@ async def project_view_save(
 
 @router.post("/projects/views/{view_id}/delete")
 async def project_view_delete(
-    request: Request, db: DbSession, view_id: int,
+    request: Request, db: DbSession, view_id: PathId,
     actor: Annotated[Actor, requires(Permission.project_read)],
 ) -> Response:
     delete_view(db, actor, view_id)
