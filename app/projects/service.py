@@ -111,6 +111,23 @@ def ensure_can_change(actor: Actor, project: Project,
                                action=permission.value, object_id=project.id)
 
 
+def works_on(session: Session, actor: Actor, project: Project) -> bool:
+    """Administrators, the leader, whoever reported it, and its team: those who may see and
+    change a confidential project's real name (the list's `_works_on`, for one project)."""
+    if actor.is_admin:
+        return True
+    if actor.user_id is None:
+        return False
+    if actor.user_id in (project.leader_id, project.created_by_id):
+        return True
+    return session.scalar(select(TeamMember.id).where(
+        TeamMember.project_id == project.id, TeamMember.user_id == actor.user_id)) is not None
+
+
+# What only those who work on a confidential project may change.
+CONFIDENTIAL_FIELDS = ("name", "is_confidential", "code_name", "description")
+
+
 # --- reading -----------------------------------------------------------------------------
 
 def get_project(session: Session, project_id: int, actor: Actor) -> Project:
@@ -354,6 +371,14 @@ def update_project(session: Session, project_id: int, data: ProjectUpdate, *,
             actor.county_code:
         raise ValidationFailed(_("You can only create projects in your own county."),
                                field="county")
+    if project.is_confidential and not works_on(session, actor, project):
+        for field in CONFIDENTIAL_FIELDS:
+            if field in changes and changes[field] != getattr(project, field):
+                raise PermissionDenied(
+                    _("Only those who work on a confidential project may change its {label}."),
+                    field=field, action=Permission.project_update.value,
+                    object_id=project.id,
+                    label=FIELD_LABELS.get(field) or _("confidentiality"))
     confidential = changes.get("is_confidential", project.is_confidential)
     if confidential and not changes.get("code_name", project.code_name):
         raise ValidationFailed(_("A confidential project needs a code name."), field="code_name")

@@ -80,3 +80,29 @@ def test_only_an_administrator_edits_a_terminated_project(session, staff, admin,
     update_project(session, project.id, ProjectUpdate(description="核实后补录"),
                    expected_version=None, actor=admin)
     assert project.description == "核实后补录"
+
+
+def test_only_those_on_a_confidential_project_may_rename_or_unmask_it(session, staff):
+    from app.errors import PermissionDenied as Refused
+    from app.projects.models import Project
+    from app.projects.schemas import ProjectUpdate
+    from app.projects.service import create_project, update_project
+    from tests.conftest import make_actor, project_input
+
+    secret = create_project(session, project_input(is_confidential=True, code_name="A计划"),
+                            actor=staff)
+    other = make_actor(session, "other.staff", "周敏", ["staff"])
+    for change in ({"name": "改名"}, {"is_confidential": False}, {"code_name": "B计划"}):
+        with pytest.raises(Refused):
+            update_project(session, secret.id, ProjectUpdate(**change), expected_version=None,
+                           actor=other)
+    session.expire_all()
+    kept = session.get(Project, secret.id)
+    assert (kept.name, kept.is_confidential, kept.code_name, kept.version) == (
+        "年产10万吨针状焦项目", True, "A计划", 1)
+    # Other fields stay open to county staff, and the reporter may rename it.
+    update_project(session, secret.id, ProjectUpdate(total_investment="9.00"),
+                   expected_version=None, actor=other)
+    update_project(session, secret.id, ProjectUpdate(name="新名称"), expected_version=None,
+                   actor=staff)
+    assert session.get(Project, secret.id).name == "新名称"
