@@ -31,7 +31,12 @@ from app.errors import (
 )
 from app.i18n import _
 from app.investors.models import Investor
-from app.investors.service import clean_credit_code, find_matching_investors, resolve_investor
+from app.investors.service import (
+    clean_credit_code,
+    find_matching_investors,
+    resolve_investor,
+    works_on_project,
+)
 from app.lookups.models import Category, Chain, ChainLink, County, Method, Region, Zone
 from app.projects.models import (
     CodeSequence,
@@ -109,19 +114,6 @@ def ensure_can_change(actor: Actor, project: Project,
     if not (by_county or as_leader):
         raise PermissionDenied(_("You may not change project {code}."), code=project.code,
                                action=permission.value, object_id=project.id)
-
-
-def works_on(session: Session, actor: Actor, project: Project) -> bool:
-    """Administrators, the leader, whoever reported it, and its team: those who may see and
-    change a confidential project's real name (the list's `_works_on`, for one project)."""
-    if actor.is_admin:
-        return True
-    if actor.user_id is None:
-        return False
-    if actor.user_id in (project.leader_id, project.created_by_id):
-        return True
-    return session.scalar(select(TeamMember.id).where(
-        TeamMember.project_id == project.id, TeamMember.user_id == actor.user_id)) is not None
 
 
 # What only those who work on a confidential project may change.
@@ -371,7 +363,7 @@ def update_project(session: Session, project_id: int, data: ProjectUpdate, *,
             actor.county_code:
         raise ValidationFailed(_("You can only create projects in your own county."),
                                field="county")
-    if project.is_confidential and not works_on(session, actor, project):
+    if project.is_confidential and not works_on_project(session, actor, project):
         for field in CONFIDENTIAL_FIELDS:
             if field in changes and changes[field] != getattr(project, field):
                 raise PermissionDenied(
