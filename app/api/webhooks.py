@@ -12,7 +12,8 @@
    de-duplicate by the `Zhaoshang-Event-Id` header.
 
 Each POST is signed: `Zhaoshang-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`
-with `Zhaoshang-Timestamp: <unix seconds>`; see docs/api.md for verifying it.
+with `Zhaoshang-Timestamp: <unix seconds>`; see docs/api.md for verifying it. URLs go through
+app.net.urlguard when subscribed and again when sent (https, public addresses only).
 """
 
 import asyncio
