@@ -1,11 +1,13 @@
 """Settings from the environment (prefix-free names, as the README documents)."""
 
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET = "change-me-in-production"
@@ -45,6 +47,18 @@ class Settings(BaseSettings):
     # `zhaoshang webhooks deliver` otherwise).
     webhooks_background: bool = False
     webhooks_interval_seconds: int = 30
+    # Outbound calls (webhooks, robots; app/net/urlguard.py) are https to public addresses.
+    # For tests and local receivers: allow plain http, and let these networks through
+    # (comma-separated, e.g. "127.0.0.1/32,::1/128").
+    outbound_allow_http: bool = False
+    outbound_allowed_networks: Annotated[list[IPv4Network | IPv6Network], NoDecode] = []
+
+    @field_validator("outbound_allowed_networks", mode="before")
+    @classmethod
+    def split_networks(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @model_validator(mode="after")
     def refuse_unsafe_production(self) -> "Settings":

@@ -4,13 +4,16 @@ TEST_DATABASE_URL picks the database (default: a temporary SQLite file). For Pos
 throw-away database is created beside the one named and dropped at the end.
 """
 
+import json
 import os
 import re
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -270,3 +273,86 @@ def bulk_projects(session: Session, n: int, *, county: str = "yaodu",
          "updated_at": now, "version": 1, "is_confidential": False, **milestones}
         for i in range(n)])
     session.flush()
+
+
+# --- outbound calls: a receiver on 127.0.0.1, and DNS as a test wants it ----------------
+
+class Receiver:
+    """A webhook endpoint: records every request; answers 500 to the first `fail` ones."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.fail = 0
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append({"headers": dict(self.headers.items()), "body": body,
+                                          "path": self.path})
+                status = 500 if receiver.fail > 0 else 204
+                receiver.fail -= 1
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/zhaoshang-hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def event_ids(self) -> list[str]:
+        return [r["headers"]["Zhaoshang-Event-Id"] for r in self.requests]
+
+    def events(self) -> list[dict[str, Any]]:
+        return [json.loads(r["body"]) for r in self.requests]
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver()
+    r.thread.start()
+    yield r
+    r.server.shutdown()
+    r.server.server_close()
+
+
+@contextmanager
+def settings_env(**env: str) -> Iterator[None]:
+    """Settings as if these environment variables were set (get_settings is cached)."""
+    from app.config import get_settings
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        get_settings.cache_clear()
+        try:
+            yield
+        finally:
+            patch.undo()
+            get_settings.cache_clear()
+
+
+class FakeDns:
+    """Names and their addresses for app.net.urlguard; records the names looked up."""
+
+    def __init__(self) -> None:
+        self.answers: dict[str, list[str]] = {}
+        self.asked: list[str] = []
+
+    def lookup(self, host: str, port: int) -> list[str]:
+        self.asked.append(host)
+        if host not in self.answers:
+            raise OSError("Name or service not known")
+        return self.answers[host]
+
+
+@pytest.fixture
+def dns(monkeypatch: pytest.MonkeyPatch) -> FakeDns:
+    from app.net import urlguard
+
+    fake = FakeDns()
+    monkeypatch.setattr(urlguard, "lookup", fake.lookup)
+    return fake

@@ -12,11 +12,11 @@ from app.activities.service import activity_page, add_activity, participants_of
 from app.api.deps import IdempotentDep, answer, problems, refuse_unstorable_text, requires_scope
 from app.api.models import Scope
 from app.api.schemas import Limit, decode_cursor, encode_cursor
-from app.web.deps import DbSession
+from app.web.deps import DbSession, PathId
 
 router = APIRouter(prefix="/api/v1/projects", tags=["activities"],
                    dependencies=[Depends(refuse_unstorable_text)])
-ProjectId = Annotated[int, Path(ge=1, le=2_147_483_647, description="The project's id.")]
+ProjectId = Annotated[PathId, Path(description="The project's id.")]
 
 
 class ActivityPage(BaseModel):

@@ -6,6 +6,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from app.inputs import RowId
+
 
 class ActivityKind(StrEnum):
     visit_out = "visit_out"  # 外出拜访 (走出去)
@@ -32,7 +34,7 @@ class ActivityCreate(BaseModel):
     next_step: Annotated[str, StringConstraints(strip_whitespace=True,
                                                 max_length=2000)] | None = None
     next_due_on: date | None = None
-    participant_ids: list[Annotated[int, Field(ge=1, le=2_147_483_647)]] = Field(
+    participant_ids: list[RowId] = Field(
         default_factory=list, max_length=50)
     other_participants: Annotated[str, StringConstraints(strip_whitespace=True,
                                                          max_length=500)] | None = None

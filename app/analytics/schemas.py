@@ -9,7 +9,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.i18n import _
-from app.projects.schemas import Amount, Code, PositiveAmount
+from app.inputs import WHOLE_NUMBER, Amount, PositiveAmount
+from app.projects.schemas import Code
 
 # --- figures -------------------------------------------------------------------------------
 
@@ -121,8 +122,8 @@ class TargetIn(BaseModel):
     """One target: the year, 0 for the whole year or 1-4 for a quarter, a county or the city."""
 
     model_config = ConfigDict(extra="forbid")
-    year: Annotated[int, Field(ge=2000, le=2100)]
-    quarter: Annotated[int, Field(ge=0, le=4)] = 0
+    year: Annotated[int, Field(ge=2000, le=2100), WHOLE_NUMBER]
+    quarter: Annotated[int, Field(ge=0, le=4), WHOLE_NUMBER] = 0
     county: Code | None = None
     metric: Metric
     value: Amount
@@ -137,8 +138,8 @@ class FundsEntryIn(BaseModel):
 
 class RuleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    yellow: Annotated[int, Field(ge=0, le=3650)]
-    red: Annotated[int, Field(ge=1, le=3650)]
+    yellow: Annotated[int, Field(ge=0, le=3650), WHOLE_NUMBER]
+    red: Annotated[int, Field(ge=1, le=3650), WHOLE_NUMBER]
 
 
 class WarningRulesIn(BaseModel):

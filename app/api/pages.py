@@ -3,7 +3,7 @@ once, on the answer page) and revokes it. Rules live in app.api.auth."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.accounts.permissions import Actor, Permission
@@ -12,7 +12,7 @@ from app.db import utcnow
 from app.errors import AppError
 from app.i18n import _, translate
 from app.lookups.service import lookup_options
-from app.web.deps import DbSession, requires
+from app.web.deps import DbSession, PathId, requires
 from app.web.forms import app_error_fields
 from app.web.templating import render
 
@@ -77,7 +77,7 @@ async def clients_create(
 @router.post("/admin/clients/{client_id}/revoke")
 async def clients_revoke(
     request: Request, db: DbSession,
-    client_id: Annotated[int, Path(ge=1, le=2_147_483_647)],
+    client_id: PathId,
     actor: Annotated[Actor, requires(Permission.user_manage)],
 ) -> Response:
     revoke_client(db, actor, client_id)

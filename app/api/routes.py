@@ -3,7 +3,7 @@ human docs (Swagger UI from static/, no internet needed)."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 
 from app.accounts.permissions import Actor, Permission
@@ -45,7 +45,7 @@ from app.api.webhooks import (
 from app.audit.service import search
 from app.config import get_settings
 from app.i18n import translate
-from app.web.deps import DbSession, client_ip, request_locale
+from app.web.deps import DbSession, PathId, client_ip, request_locale
 from app.web.templating import render
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(refuse_unstorable_text)])
@@ -141,7 +141,7 @@ async def webhook_create(db: DbSession, actor: WebhookManager, data: WebhookIn,
             operation_id="getWebhook",
             summary="One webhook subscription", responses=problems(404, 422))
 async def webhook(db: DbSession, actor: WebhookManager,
-                  subscription_id: Annotated[int, Path(ge=1, le=2_147_483_647)]) -> Response:
+                  subscription_id: PathId) -> Response:
     subscription = get_subscription(db, actor, subscription_id)
     return answer(_subscription(subscription), headers={"ETag": etag(subscription.version)})
 
@@ -150,7 +150,7 @@ async def webhook(db: DbSession, actor: WebhookManager,
                operation_id="deleteWebhook",
                summary="Unsubscribe", responses=problems(404, 412, 422, 428))
 async def webhook_delete(db: DbSession, actor: WebhookManager,
-                         subscription_id: Annotated[int, Path(ge=1, le=2_147_483_647)],
+                         subscription_id: PathId,
                          if_match: IfMatch = None) -> Response:
     """Unsubscribe; pending deliveries to it are dropped."""
     delete_subscription(db, actor, subscription_id,
@@ -164,7 +164,7 @@ async def webhook_delete(db: DbSession, actor: WebhookManager,
             responses=problems(404, 422))
 async def webhook_deliveries(
     db: DbSession, actor: WebhookManager,
-    subscription_id: Annotated[int, Path(ge=1, le=2_147_483_647)],
+    subscription_id: PathId,
     limit: Annotated[Limit, Query()] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:

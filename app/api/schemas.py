@@ -13,6 +13,7 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, PlainSerializer, 
 from app.api.models import DeliveryStatus, EventType
 from app.errors import ValidationFailed
 from app.i18n import _
+from app.inputs import RowId
 
 # 万元 as a JSON string with two places ("12500.00"): exact, never a float.
 MoneyOut = Annotated[
@@ -20,7 +21,7 @@ MoneyOut = Annotated[
     PlainSerializer(lambda value: f"{value:.2f}", return_type=str, when_used="always"),
     WithJsonSchema({"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["12500.00"]}),
 ]
-Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
+Id = RowId
 Limit = Annotated[int, Field(ge=1, le=200, description="Page size, at most 200.")]
 MAX_LIMIT = 200
 

@@ -12,7 +12,8 @@
    de-duplicate by the `Zhaoshang-Event-Id` header.
 
 Each POST is signed: `Zhaoshang-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`
-with `Zhaoshang-Timestamp: <unix seconds>`; see docs/api.md for verifying it.
+with `Zhaoshang-Timestamp: <unix seconds>`; see docs/api.md for verifying it. URLs go through
+app.net.urlguard when subscribed and again when sent (https, public addresses only).
 """
 
 import asyncio
@@ -29,7 +30,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import select, update
@@ -50,6 +50,7 @@ from app.config import get_settings
 from app.db import utcnow
 from app.errors import NotFound, PermissionDenied, StaleVersion, ValidationFailed
 from app.i18n import _
+from app.net import urlguard
 
 log = logging.getLogger("zhaoshang.webhooks")
 
@@ -119,15 +120,6 @@ def _require_client(actor: Actor) -> int:
     return actor.client_id
 
 
-def check_url(url: str) -> str:
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username \
-            or parts.password or len(url) > 2000:
-        raise ValidationFailed(_("Give an http or https address without a user name or "
-                                 "password."), field="url")
-    return url.strip()
-
-
 @dataclass
 class NewSubscription:
     subscription: WebhookSubscription
@@ -138,7 +130,7 @@ def create_subscription(session: Session, actor: Actor, *, url: str, events: Seq
                         now: datetime | None = None) -> NewSubscription:
     now = now or utcnow()
     client_id = _require_client(actor)
-    url = check_url(url)
+    url = urlguard.check(url)
     chosen = {EventType(e).value for e in events}
     if not chosen:
         raise ValidationFailed(_("Choose at least one event."), field="events")
@@ -273,8 +265,10 @@ def http_send(outgoing: Outgoing) -> SendResult:
         ATTEMPT_HEADER: str(outgoing.attempt),
     }
     try:
-        response = httpx.post(outgoing.url, content=outgoing.body, headers=headers,
-                              timeout=TIMEOUT_SECONDS, follow_redirects=False)
+        response = urlguard.post(outgoing.url, content=outgoing.body, headers=headers,
+                                 timeout=TIMEOUT_SECONDS)
+    except urlguard.UrlRefused as exc:  # checked again now: DNS may point elsewhere today
+        return SendResult(ok=False, error=f"not sent, address refused: {exc.detail('en')}"[:500])
     except httpx.HTTPError as exc:
         return SendResult(ok=False, error=f"{type(exc).__name__}: {exc}"[:500])
     if 200 <= response.status_code < 300:

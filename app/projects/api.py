@@ -52,7 +52,7 @@ from app.projects.service import (
     terminate_project,
     update_project,
 )
-from app.web.deps import DbSession
+from app.web.deps import DbSession, PathId
 
 router = APIRouter(prefix="/api/v1/projects", tags=["projects"],
                    dependencies=[Depends(refuse_unstorable_text)])
@@ -63,7 +63,7 @@ Editor = Annotated[Actor, requires_scope(Scope.projects_write.value, Permission.
 Deleter = Annotated[Actor, requires_scope(Scope.projects_write.value, Permission.project_delete)]
 Assigner = Annotated[Actor, requires_scope(Scope.projects_write.value,
                                            Permission.project_assign_leader)]
-ProjectId = Annotated[int, Path(ge=1, le=2_147_483_647, description="The project's id.")]
+ProjectId = Annotated[PathId, Path(description="The project's id.")]
 
 ETAG_HEADER = {"ETag": {"description": 'The version, e.g. "3"; send it back in If-Match.',
                         "schema": {"type": "string"}, "required": True}}

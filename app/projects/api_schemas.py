@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from app.api.schemas import Id, Limit, MoneyOut
+from app.inputs import RFC3339
 from app.projects.schemas import Amount, Code, ProjectFilters
 from app.projects.stages import KeyLevel, Stage, Status, TerminationReason
 
@@ -26,7 +27,7 @@ def _plausible_day(day: date) -> date:
     return day
 
 
-Moment = Annotated[AwareDatetime, AfterValidator(_plausible)]
+Moment = Annotated[AwareDatetime, AfterValidator(_plausible), RFC3339]
 Day = Annotated[date, AfterValidator(_plausible_day)]
 
 

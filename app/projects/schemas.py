@@ -7,20 +7,17 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from app.i18n import _
+from app.inputs import WHOLE_NUMBER, Amount, PositiveAmount, Quantity, RowId
 from app.investors.schemas import InvestorIn
 from app.projects.stages import KeyLevel, Stage, Status, TeamRole, TerminationReason
 
-Amount = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
-PositiveAmount = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
-Quantity = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
 ProjectName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 DocumentNo = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-# A row id: bounded so that no input can overflow an INTEGER column (a 500 on PostgreSQL).
-RowId = Annotated[int, Field(ge=1, le=2_147_483_647)]
+Jobs = Annotated[int, Field(ge=0, le=10_000_000), WHOLE_NUMBER]
 # Filter dates: wide, but bounded so a local midnight converts to UTC without overflow.
 FilterDay = Annotated[date, Field(ge=date(1900, 1, 1), le=date(9998, 12, 31))]
 FilterMoment = Annotated[AwareDatetime, Field(ge=datetime(1900, 1, 2, tzinfo=UTC),
@@ -67,7 +64,7 @@ class ProjectFields(BaseModel):
     key_level: KeyLevel | None = None
     total_investment: Amount
     fixed_asset_investment: Amount | None = None
-    expected_jobs: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
+    expected_jobs: Jobs | None = None
     expected_annual_output: Amount | None = None
     expected_annual_tax: Amount | None = None
     land_mu: Quantity | None = None
@@ -102,7 +99,7 @@ class ProjectUpdate(BaseModel):
     key_level: KeyLevel | None = None
     total_investment: Amount | None = None
     fixed_asset_investment: Amount | None = None
-    expected_jobs: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
+    expected_jobs: Jobs | None = None
     expected_annual_output: Amount | None = None
     expected_annual_tax: Amount | None = None
     land_mu: Quantity | None = None
@@ -217,7 +214,7 @@ class ProjectFilters(BaseModel):
     reported_to: FilterDay | None = None
     updated_since: FilterMoment | None = None
     # No follow-up for at least this many days (or never).
-    idle_days: Annotated[int, Field(ge=1, le=3650)] | None = None
+    idle_days: Annotated[int, Field(ge=1, le=3650), WHOLE_NUMBER] | None = None
     needs_leader: bool = False
     # The next follow-up falls due on or before this date (today: due and overdue).
     follow_up_due_by: FilterDay | None = None

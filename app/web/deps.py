@@ -16,6 +16,7 @@ from app.accounts.service import password_expired, resolve_session
 from app.db import utcnow
 from app.errors import AppError, PermissionDenied
 from app.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, _
+from app.inputs import DIGITS_ONLY, MAX_ROW_ID
 
 SESSION_COOKIE = "zs_session"
 LANG_COOKIE = "zs_lang"
@@ -48,8 +49,9 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
 # scope="function": the commit happens before the answer leaves, so a client that reads
 # right after a write sees it.
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
-# A row id in a page's address: beyond the databases' integer range it is a 422, not a 500.
-PathId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+# A row id in an address (pages and API): digits only, and beyond the databases' integer
+# range a 422, not a 500.
+PathId = Annotated[int, Path(ge=1, le=MAX_ROW_ID), DIGITS_ONLY]
 
 
 class LoginRequired(AppError):

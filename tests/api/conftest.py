@@ -1,12 +1,13 @@
 """API fixtures: agency-client and user tokens, and headers that carry them."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from sqlmodel import Session
 
 from app.accounts.permissions import Actor
 from app.api.auth import SCOPES, create_client
+from tests.conftest import settings_env
 
 ALL_SCOPES = list(SCOPES)
 
@@ -36,3 +37,11 @@ def client_token(session: Session) -> Callable[..., str]:
 def token(client_token: Callable[..., str]) -> str:
     """A city-wide client with every scope."""
     return client_token()
+
+
+@pytest.fixture
+def local_receivers() -> Iterator[None]:
+    """Lets webhooks reach receivers on 127.0.0.1 over plain http, as the settings allow
+    (off by default: outbound calls are https to public addresses only)."""
+    with settings_env(OUTBOUND_ALLOW_HTTP="true", OUTBOUND_ALLOWED_NETWORKS="127.0.0.1/32"):
+        yield

@@ -117,7 +117,7 @@ def test_a_missing_scope_is_a_403_that_changes_nothing(client, client_token, mak
 
 
 def test_a_county_token_sees_and_changes_only_its_county_on_every_id_route(
-        app, client, client_token, make_project, leader, session):
+        app, client, client_token, make_project, leader, session, local_receivers):
     """Swap another county's ids into every route that takes one: 404 each time (the same
     answer as for an id that does not exist), and nothing changes."""
     own = make_project(county="houma")

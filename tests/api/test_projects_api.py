@@ -363,3 +363,63 @@ def test_idempotency_keys_belong_to_one_caller_and_failures_are_not_kept(
                         headers=bearer(second, **key))
     assert other.status_code == 201 and "idempotent-replayed" not in other.headers
     assert count(session, Project) == 2
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("total_investment", "1e9"), ("total_investment", "1E2"), ("total_investment", True),
+    ("total_investment", "NaN"), ("total_investment", "1_000"),
+    ("fixed_asset_investment", "5e3"), ("expected_annual_tax", False),
+    ("land_mu", "1e2"), ("expected_jobs", True), ("expected_jobs", "12.0"),
+    ("leader_id", True),
+])
+def test_amounts_are_plain_decimals_and_counts_and_ids_never_booleans(client, token, session,
+                                                                      field, value):
+    response = client.post("/api/v1/projects", headers=bearer(token),
+                           json=new_project(**{field: value}))
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == PROBLEM
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+    assert count(session, Project) == 0
+
+
+def test_plain_amounts_and_counts_are_still_taken(client, token):
+    made = client.post("/api/v1/projects", headers=bearer(token), json=new_project(
+        total_investment=" 12500.5 ", fixed_asset_investment=9000, expected_jobs="120",
+        land_mu="85.50"))
+    assert made.status_code == 201, made.text
+    assert made.json()["total_investment"] == "12500.50"
+
+
+def test_an_amount_with_an_exponent_is_refused_in_filters_and_moves_too(
+        client, token, make_project, leader, session):
+    project = make_project(leader_id=leader.user_id)
+    session.commit()
+    listed = client.get("/api/v1/projects", params={"min_investment": "1e3"},
+                        headers=bearer(token))
+    assert listed.status_code == 422
+    assert listed.json()["errors"][0]["field"] == "min_investment"
+    moved = client.post(f"/api/v1/projects/{project.id}/transitions", headers=bearer(token),
+                        json={"to_stage": "signed", "agreement_no": "XY-1",
+                              "agreed_amount": "9e3"})
+    assert moved.status_code == 422
+    assert moved.json()["errors"][0]["field"] == "agreed_amount"
+    session.expire_all()
+    assert session.get(Project, project.id).stage == "contact"
+
+
+@pytest.mark.parametrize("since", ["0.5", "1700000000", "2026-02-01", "2026-02-01T00:00:00",
+                                   "2026-02-01T00:00+08:00", "2026-02-01 00:00:00 08:00",
+                                   "2026-02-01T00:00:00+0800", "Feb 1 2026"])
+@pytest.mark.parametrize("path", ["/api/v1/projects", "/api/v1/stats/funnel"])
+def test_updated_since_is_an_rfc3339_timestamp_with_offset(client, token, since, path):
+    response = client.get(path, params={"updated_since": since}, headers=bearer(token))
+    assert response.status_code == 422, (since, response.status_code)
+    assert response.json()["errors"][0]["field"] == "updated_since"
+
+
+@pytest.mark.parametrize("since", ["2026-02-01T00:00:00+08:00", "2026-02-01T00:00:00Z",
+                                   "2026-02-01t00:00:00.250z", "2026-02-01 00:00:00-05:00"])
+def test_rfc3339_timestamps_are_taken_as_updated_since(client, token, since):
+    response = client.get("/api/v1/projects", params={"updated_since": since},
+                          headers=bearer(token))
+    assert response.status_code == 200, response.text

@@ -31,7 +31,7 @@ SETTINGS = dict(deadline=None, database=None, derandomize=True,
 
 
 @pytest.fixture
-def world(session, make_project, leader, client_token):
+def world(session, make_project, leader, client_token, local_receivers):
     """A leader, a project that has one, a webhook subscription, and an all-scope token."""
     token = client_token()
     led = make_project(leader_id=leader.user_id, total_investment=Decimal("8800.00"))

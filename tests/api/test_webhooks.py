@@ -4,11 +4,8 @@ backoff until the receiver recovers, and nothing lost when delivery is killed mi
 import hashlib
 import hmac
 import json
-import threading
 import time
-from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -23,49 +20,8 @@ from tests.api.conftest import bearer
 from tests.api.test_projects_api import new_project
 from tests.conftest import count
 
+pytestmark = pytest.mark.usefixtures("local_receivers")
 FAST = (1.0, 1.0, 1.0)  # seconds between attempts, instead of minutes
-
-
-class Receiver:
-    """A webhook endpoint: records every request; answers 500 to the first `fail` ones."""
-
-    def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
-        self.fail = 0
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append({"headers": dict(self.headers.items()), "body": body,
-                                          "path": self.path})
-                status = 500 if receiver.fail > 0 else 204
-                receiver.fail -= 1
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/zhaoshang-hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def event_ids(self) -> list[str]:
-        return [r["headers"]["Zhaoshang-Event-Id"] for r in self.requests]
-
-    def events(self) -> list[dict[str, Any]]:
-        return [json.loads(r["body"]) for r in self.requests]
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    r.thread.start()
-    yield r
-    r.server.shutdown()
-    r.server.server_close()
 
 
 @pytest.fixture

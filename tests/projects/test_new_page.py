@@ -171,6 +171,9 @@ def test_bad_amounts_give_chinese_field_messages_and_create_nothing(client, sign
     missing = post(client, typed(csrf, name="", category=""))
     assert missing.status_code == 422
     assert "请填写项目名称" in missing.text and "请填写项目类别" in missing.text
+    exponent = post(client, typed(csrf, total_investment="1e9", expected_jobs="1.0"))
+    assert exponent.status_code == 422
+    assert "总投资须为数字" in exponent.text and "预计就业人数须为整数" in exponent.text
     assert count(session, Project) == before
 
 

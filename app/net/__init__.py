@@ -1,0 +1,1 @@
+"""Calls the product makes to other people's servers (webhooks, group-chat robots)."""
