@@ -44,7 +44,8 @@ def refresh(locale: str, template: Catalog) -> list[str]:
         if not message.string:
             missing.append(str(message.id))
     with path.open("wb") as handle:
-        write_po(handle, catalog, width=100, omit_header=False, ignore_obsolete=True)
+        write_po(handle, catalog, width=100, omit_header=False, ignore_obsolete=True,
+                 include_lineno=False)  # file names only: line numbers churn merges
     return missing
 
 
