@@ -148,7 +148,8 @@ def verify(
     if result.head_hash:
         typer.echo(f"Head hash: {result.head_hash}")
     if anchor is not None and anchor.head_id is not None:
-        typer.echo(f"Anchor of {anchor.anchored_at}: head id {anchor.head_id} is intact.")
+        typer.echo(f"Anchor of {anchor.anchored_at} (head id {anchor.head_id}, "
+                   f"{anchor.count} rows): consistent.")
 
 
 @audit_app.command("anchor")

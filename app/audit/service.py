@@ -69,17 +69,15 @@ _LIMITS = {"username": 64, "roles": 128, "ip": 64, "user_agent": 300, "action": 
 
 @dataclass(frozen=True)
 class Finding:
-    """One sign of tampering. `kind`: a row of the chain ("edited", "unlinked", "unkeyed",
-    "unknown_key", "key_order", "checkpoint"), the chain against the anchor ("truncated",
-    "emptied", "rewritten"), or an anchor or archive file ("anchor", "archive")."""
+    """One sign of tampering. `kind`: a row of the chain (CHAIN_KINDS), the chain against
+    the anchor ("truncated", "emptied", "rewritten"), or an archive file ("archive")."""
 
     kind: str
     message: str
     row_id: int | None = None
 
 
-CHAIN_KINDS = frozenset({"edited", "unlinked", "unkeyed", "unknown_key", "key_order",
-                         "checkpoint"})
+CHAIN_KINDS = frozenset({"edited", "unlinked", "unkeyed", "unknown_key", "key_order"})
 
 
 @dataclass(frozen=True)
@@ -92,10 +90,9 @@ class VerifyResult:
     findings: tuple[Finding, ...] = ()
     head_id: int | None = None
     unkeyed: int = 0  # v1 rows at the start of the chain, before keying
-    anchor_matched: bool = False  # the anchored head is here, unchanged (or archived)
 
 
-def walk_result(walk: "ChainWalk", findings: list[Finding], **extra: Any) -> VerifyResult:
+def walk_result(walk: "ChainWalk", findings: list[Finding]) -> VerifyResult:
     broken = next((f for f in findings if f.kind in CHAIN_KINDS), None)
     first = broken or (findings[0] if findings else None)
     return VerifyResult(
@@ -103,7 +100,7 @@ def walk_result(walk: "ChainWalk", findings: list[Finding], **extra: Any) -> Ver
         first_broken_id=broken.row_id if broken else None,
         reason=first.message if first else None,
         head_hash=walk.expected_prev if walk.checked else None, head_id=walk.last_id,
-        findings=tuple(findings), unkeyed=walk.unkeyed, **extra,
+        findings=tuple(findings), unkeyed=walk.unkeyed,
     )
 
 
@@ -316,9 +313,6 @@ class ChainWalk:
         self.position += 1
         return None
 
-    def walk(self, rows: Iterable[Mapping[str, Any]]) -> Finding | None:
-        return next((f for f in map(self.step, rows) if f is not None), None)
-
 
 def rows_in_order(session: Session, through_id: int | None = None
                   ) -> Iterable[Mapping[str, Any]]:
@@ -362,11 +356,10 @@ def verify_chain(session: Session, keyring: AuditKeyring | None = None,
             break
         if anchor is not None and row["id"] == anchor.head_id:
             anchored_position = walk.position
-    if anchor is None:
-        return walk_result(walk, findings)
-    anchor_finding = _compare_with_anchor(session, anchor, checkpoint, anchored_position)
-    findings += [anchor_finding] if anchor_finding else []
-    return walk_result(walk, findings, anchor_matched=anchor_finding is None)
+    if anchor is not None:
+        anchor_finding = _compare_with_anchor(session, anchor, checkpoint, anchored_position)
+        findings += [anchor_finding] if anchor_finding else []
+    return walk_result(walk, findings)
 
 
 def _compare_with_anchor(session: Session, anchor: Anchor, checkpoint: Checkpoint | None,
@@ -378,8 +371,9 @@ def _compare_with_anchor(session: Session, anchor: Anchor, checkpoint: Checkpoin
         sa.select(AuditEvent.row_hash).where(AuditEvent.id == anchor.head_id))
     if head_hash is not None:
         if head_hash != anchor.head_hash:
-            return Finding("rewritten", f"the anchored head id {anchor.head_id} has another "
-                           f"hash than {said} with: the chain was rewritten", anchor.head_id)
+            return Finding("rewritten", f"the anchored head id {anchor.head_id} no longer has "
+                           f"the hash the anchor of {anchor.anchored_at} noted: the chain was "
+                           "rewritten", anchor.head_id)
         if anchored_position is not None and anchored_position != anchor.count:
             return Finding("rewritten", f"the chain holds {anchored_position} rows up to "
                            f"the anchored head id {anchor.head_id}; the anchor counted "

@@ -154,7 +154,7 @@ def test_an_untouched_chain_matches_its_anchor(db_url, tmp_path):
     assert len((tmp_path / "anchors.jsonl").read_text().splitlines()) == 1
     assert result.exit_code == 0, result.output
     assert "OK: 5 rows, chain intact" in result.stdout
-    assert f"head id {head} is intact" in result.stdout
+    assert f"(head id {head}, 3 rows): consistent" in result.stdout
 
 
 def test_removing_the_newest_rows_is_a_truncation_against_the_anchor(db_url):
@@ -203,7 +203,7 @@ def test_a_chain_rewritten_unkeyed_from_its_first_row_contradicts_the_anchor(db_
     result = invoke("verify")
 
     assert result.exit_code == 1
-    assert f"REWRITTEN: the anchored head id {ids[2]} has another hash" in result.stdout
+    assert f"REWRITTEN: the anchored head id {ids[2]} no longer has the hash" in result.stdout
 
 
 def test_an_edited_anchor_file_is_refused(db_url, tmp_path):
