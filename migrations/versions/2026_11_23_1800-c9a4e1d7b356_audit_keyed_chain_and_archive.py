@@ -6,6 +6,8 @@
   legal floor, by the database's clock) that a later `audit.archive` checkpoint row covers.
   UPDATE (and TRUNCATE on PostgreSQL) stay refused. See app/audit/models.py for what a
   DBA can still do and how `zhaoshang audit verify` reports it.
+- Downgrading drops hash_version and key_id: rows written since then stop verifying with
+  the older code, which knows only v1.
 
 Revision ID: c9a4e1d7b356
 Revises: a3c7e2f94b10
