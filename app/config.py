@@ -11,6 +11,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET = "change-me-in-production"
+# The legal floor for keeping logs: 网络安全法 第二十一条 asks for six months.
+MIN_AUDIT_RETENTION_DAYS = 180
 
 
 class Settings(BaseSettings):
@@ -60,6 +62,26 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    # Audit trail (app/audit): the HMAC key of the hash chain, kept outside the database and
+    # apart from SECRET_KEY. Unset in development, a fixed public development key signs
+    # (`zhaoshang audit verify` says so); production refuses to start without one.
+    audit_key: str | None = None
+    # Keys that signed older rows, oldest first, comma-separated: verified, never signed with.
+    audit_retired_keys: str = ""
+    # Where `zhaoshang audit anchor` appends the signed head and `verify` reads it back.
+    audit_anchor_file: Path | None = None
+    audit_retention_days: int = MIN_AUDIT_RETENTION_DAYS
+
+    @field_validator("audit_retention_days")
+    @classmethod
+    def refuse_short_retention(cls, days: int) -> int:
+        if days < MIN_AUDIT_RETENTION_DAYS:
+            raise ValueError(
+                f"AUDIT_RETENTION_DAYS must be at least {MIN_AUDIT_RETENTION_DAYS} "
+                "(网络安全法: logs are kept for six months)"
+            )
+        return days
+
     @model_validator(mode="after")
     def refuse_unsafe_production(self) -> "Settings":
         if self.environment == "production":
@@ -69,6 +91,12 @@ class Settings(BaseSettings):
                 )
             if self.debug:
                 raise ValueError("DEBUG must be off in production")
+            if (self.audit_key is None or len(self.audit_key) < 32
+                    or self.audit_key == self.secret_key):
+                raise ValueError(
+                    "AUDIT_KEY must be set to a random value of 32+ characters, other than "
+                    "SECRET_KEY, in production"
+                )
         return self
 
     @property

@@ -1,9 +1,20 @@
-"""The audit trail: one append-only, hash-chained row per security-relevant event.
+"""The audit trail: one append-only, HMAC-chained row per security-relevant event.
 
-Retention: rows are kept for at least 180 days because nothing deletes them at all. The app
-has no update or delete path for `audit_event`, and the database refuses both (triggers
-from the b7e3a1c90d21 migration, on PostgreSQL and SQLite). Archiving older rows, if ever
-wanted, is an operator's job done outside the app, after `zhaoshang audit verify`.
+Retention: rows are kept for at least AUDIT_RETENTION_DAYS (180 or more, 网络安全法).
+The app never updates a row, and deletes only through `zhaoshang audit archive`, which
+first writes the rows to a file that verifies on its own and then appends a keyed
+checkpoint row (action `audit.archive`) naming the last row archived and its hash. The
+database refuses UPDATE always, and DELETE unless the row is older than 180 days by the
+database's clock and a later checkpoint row covers its id (triggers from b7e3a1c90d21,
+relaxed for archiving in c9a4e1d7b356; PostgreSQL also refuses TRUNCATE).
+
+What a DBA can still do, and what `zhaoshang audit verify` then reports: disable the
+triggers and change or remove anything. Without AUDIT_KEY (which lives in the app's
+settings, not the database) a changed row, a forged checkpoint or a removed middle row
+breaks the keyed chain; removing the oldest rows without a checkpoint leaves a first row
+that follows nothing; removing the newest rows, or all of them, contradicts the last
+anchor (`zhaoshang audit anchor`, a signed head kept outside the database). Rows added
+after the last anchor can be removed unnoticed: anchor often.
 """
 
 import json
@@ -44,6 +55,7 @@ class AuditAction(StrEnum):
     project_team = "project.team"
     csrf_refused = "csrf.refused"
     session_revoke = "session.revoke"
+    archive = "audit.archive"
 
 
 # For the auditor page's action filter and the history tab.
@@ -69,6 +81,7 @@ ACTION_LABELS: dict[str, str] = {
     AuditAction.project_team: _("Changed the team"),
     AuditAction.csrf_refused: _("Refused a form without a valid token"),
     AuditAction.session_revoke: _("Revoked session"),
+    AuditAction.archive: _("Archived old audit rows"),
 }
 
 
@@ -84,6 +97,8 @@ class AuditEvent(SQLModel, table=True):
     {"field": [before, after]}, serialised once so its hash is the same on every database.
     `row_hash` covers every other column and `prev_hash`, the row before's `row_hash`; the
     unique `prev_hash` makes a forked chain (two rows after the same one) impossible.
+    `hash_version` says how: v1 (rows written before keying) is plain SHA-256, v2 is
+    HMAC-SHA256 with the key whose id is `key_id` (see app/audit/keys.py).
     """
 
     __tablename__ = "audit_event"
@@ -112,6 +127,9 @@ class AuditEvent(SQLModel, table=True):
     detail: str | None = Field(default=None, sa_type=sa.Text)
     prev_hash: str = Field(max_length=64, unique=True)
     row_hash: str = Field(max_length=64, unique=True)
+    # A row inserted without a version predates keying.
+    hash_version: str = Field(max_length=8, sa_column_kwargs={"server_default": "v1"})
+    key_id: str | None = Field(default=None, max_length=16)
 
     def changed_fields(self) -> dict[str, list[Any]]:
         """`changes` decoded: {"field": [before, after]}."""
