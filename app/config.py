@@ -4,8 +4,10 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import model_validator
+from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.crypto import DEV_KEY, parse_data_keys
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET = "change-me-in-production"
@@ -45,6 +47,9 @@ class Settings(BaseSettings):
     # `zhaoshang webhooks deliver` otherwise).
     webhooks_background: bool = False
     webhooks_interval_seconds: int = 30
+    # Keys for personal data at rest (app/crypto.py): `id:base64,...`, the first encrypts new
+    # writes. Unset in development: a public development key, with a warning.
+    data_keys: SecretStr = SecretStr("")
 
     @model_validator(mode="after")
     def refuse_unsafe_production(self) -> "Settings":
@@ -55,6 +60,18 @@ class Settings(BaseSettings):
                 )
             if self.debug:
                 raise ValueError("DEBUG must be off in production")
+        return self
+
+    @model_validator(mode="after")
+    def check_data_keys(self) -> "Settings":
+        data_keys = parse_data_keys(self.data_keys.get_secret_value())  # refuses a bad entry
+        if self.environment == "production":
+            if not data_keys:
+                raise ValueError("DATA_KEYS must be set in production "
+                                 "(`zhaoshang keys new` makes a key)")
+            if any(key == DEV_KEY for _, key in data_keys):
+                raise ValueError("DATA_KEYS must not hold the public development key "
+                                 "in production")
         return self
 
     @property
