@@ -143,13 +143,25 @@ def seed_contacts_and_a_user(url: str, n: int) -> None:
     engine.dispose()
 
 
-def test_rotate_moves_every_value_to_the_new_key_so_the_old_one_can_go(
-        database_of_the_kind_under_test, data_keys, monkeypatch) -> None:
+@pytest.fixture
+def seeded_under_k1(database_of_the_kind_under_test, data_keys, monkeypatch):
+    """Returns a function: the app's migrated database with n investors' contacts and a user,
+    written under k1."""
     url = database_of_the_kind_under_test
     monkeypatch.setenv("DATABASE_URL", url)
     data_keys(K1)
     command.upgrade(alembic_config(url), "head")
-    seed_contacts_and_a_user(url, 7)
+
+    def seed(n: int) -> str:
+        seed_contacts_and_a_user(url, n)
+        return url
+
+    return seed
+
+
+def test_rotate_moves_every_value_to_the_new_key_so_the_old_one_can_go(
+        seeded_under_k1, data_keys) -> None:
+    url = seeded_under_k1(7)
     data_keys(K2, K1)
 
     rotated = runner.invoke(cli.app, ["keys", "rotate", "--batch-size", "3"])
@@ -178,12 +190,8 @@ def test_rotate_moves_every_value_to_the_new_key_so_the_old_one_can_go(
 
 
 def test_rotate_stops_on_an_unreadable_value_without_traceback(
-        database_of_the_kind_under_test, data_keys, monkeypatch) -> None:
-    url = database_of_the_kind_under_test
-    monkeypatch.setenv("DATABASE_URL", url)
-    data_keys(K1)
-    command.upgrade(alembic_config(url), "head")
-    seed_contacts_and_a_user(url, 1)
+        seeded_under_k1, data_keys) -> None:
+    seeded_under_k1(1)
     data_keys(K2)  # k1 forgotten too early
 
     rotated = runner.invoke(cli.app, ["keys", "rotate"])
