@@ -20,6 +20,9 @@ from app.projects.models import Project, TeamMember
 
 CREDIT_CODE_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+# Encrypted contact fields: compared through their blind indexes.
+PHONE = cast(EncryptedField, InvestorContact.phone)
+EMAIL = cast(EncryptedField, InvestorContact.email)
 # Company-form suffixes that do not tell two investors apart, longest first.
 COMPANY_SUFFIXES = (
     "股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "集团公司", "集团", "公司",
@@ -110,10 +113,6 @@ def resolve_investor(session: Session, data: InvestorIn) -> Investor:
             session.add(InvestorContact(investor_id=investor.id, **contact.model_dump()))
             known |= sent
     return investor
-
-
-PHONE = cast(EncryptedField, InvestorContact.phone)
-EMAIL = cast(EncryptedField, InvestorContact.email)
 
 
 def contact_identities(name: str, phone_indexes: set[str],
