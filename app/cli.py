@@ -23,7 +23,15 @@ from app.accounts.service import create_user
 from app.api.cli import clients_app, webhooks_app
 from app.audit.cli import audit_app
 from app.config import PROJECT_ROOT, Settings, get_settings
-from app.db import create_db_engine, session_scope
+from app.crypto import (
+    KEY_ID_PATTERN,
+    UnreadableValue,
+    dev_key_entry,
+    keyring,
+    new_key_entry,
+    rotate,
+)
+from app.db import create_db_engine, session_scope, utcnow
 from app.errors import AppError
 from app.projects.models import Project
 
@@ -36,9 +44,12 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database migrations (Alembic).", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
 user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+keys_app = typer.Typer(help="Keys for personal data at rest (DATA_KEYS).",
+                       no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(user_app, name="user")
+app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.add_typer(clients_app, name="clients")
 app.add_typer(webhooks_app, name="webhooks")
@@ -58,6 +69,8 @@ def reported_errors() -> Iterator[None]:
         fail(exc.detail())
     except CommandError as exc:
         fail(f"Migration error: {exc}")
+    except UnreadableValue as exc:
+        fail(f"{exc}. Is every key it may be under still in DATA_KEYS?")
     except sa.exc.DBAPIError as exc:
         fail(
             f"Database error: {exc.orig}\n"
@@ -251,3 +264,46 @@ def user_create(
         )
         user_id = user.id
     typer.echo(f"Created user {username} (id {user_id}) with roles {', '.join(sorted(set(role)))}.")
+
+
+@keys_app.command("new")
+def keys_new(
+    key_id: Annotated[
+        str | None, typer.Option("--id", help="Key id (default: k and the UTC date and time).")
+    ] = None,
+) -> None:
+    """Print a new random DATA_KEYS entry (id:base64)."""
+    key_id = key_id or f"k{utcnow():%Y%m%d%H%M}"
+    if not KEY_ID_PATTERN.fullmatch(key_id):
+        fail("A key id is 1 to 32 letters, digits, '.', '_' or '-'.")
+    typer.echo(new_key_entry(key_id))
+    try:
+        in_use = get_settings().data_keys.get_secret_value().strip()
+    except ValidationError:  # e.g. production without DATA_KEYS: this makes its first key
+        in_use = ""
+    typer.echo(
+        "Put it first in DATA_KEYS, keep the keys in use after it"
+        + ("" if in_use else f" (so far the public development key: {dev_key_entry()})")
+        + ", restart every app process, then run `zhaoshang keys rotate`.",
+        err=True,
+    )
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    batch_size: Annotated[int, typer.Option(min=1, help="Rows per transaction.")] = 500,
+) -> None:
+    """Re-encrypt every personal value under the first DATA_KEYS key."""
+    settings = load_settings()
+    engine = create_db_engine(settings.database_url)
+    try:
+        with reported_errors():
+            current, *others = keyring().keys
+            counts = rotate(engine, batch_size=batch_size)
+    finally:
+        engine.dispose()
+    for count in counts:
+        typer.echo(f"{count.column}: {count.reencrypted} re-encrypted, "
+                   f"{count.already_current} already under {current}")
+    typer.echo(f"Every value is under key {current} now"
+               + (f"; {', '.join(others)} may be removed from DATA_KEYS." if others else "."))

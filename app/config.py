@@ -6,8 +6,10 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import field_validator, model_validator
+from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from app.crypto import DEV_KEY, parse_data_keys
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET = "change-me-in-production"
@@ -82,6 +84,10 @@ class Settings(BaseSettings):
             )
         return days
 
+    # Keys for personal data at rest (app/crypto.py): `id:base64,...`, the first encrypts new
+    # writes. Unset in development: a public development key, with a warning.
+    data_keys: SecretStr = SecretStr("")
+
     @model_validator(mode="after")
     def refuse_unsafe_production(self) -> "Settings":
         if self.environment == "production":
@@ -97,6 +103,18 @@ class Settings(BaseSettings):
                     "AUDIT_KEY must be set to a random value of 32+ characters, other than "
                     "SECRET_KEY, in production"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def check_data_keys(self) -> "Settings":
+        data_keys = parse_data_keys(self.data_keys.get_secret_value())  # refuses a bad entry
+        if self.environment == "production":
+            if not data_keys:
+                raise ValueError("DATA_KEYS must be set in production "
+                                 "(`zhaoshang keys new` makes a key)")
+            if any(key == DEV_KEY for _, key in data_keys):
+                raise ValueError("DATA_KEYS must not hold the public development key "
+                                 "in production")
         return self
 
     @property

@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.analytics.cache import FiguresCache
 from app.audit.service import record
 from app.config import PROJECT_ROOT, get_settings
+from app.crypto import keyring
 from app.db import get_engine, write_bind
 from app.errors import AppError, PermissionDenied
 from app.i18n import _, translate
@@ -203,6 +204,7 @@ def create_app(session_factory: SessionFactory | None = None) -> FastAPI:
     from app.workbench.pages import router as workbench_pages
 
     settings = get_settings()
+    keyring()  # at start-up: warns here when personal data would be under the development key
     app = ZhaoshangApp(
         title="招商通 zhaoshang",
         debug=settings.debug,

@@ -5,12 +5,13 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from app.crypto import EncryptedField, PersonalData
 from app.db import UTCDateTime, utcnow
 
 ROLES = ("admin", "auditor", "leader", "staff", "supervisor")
 
 
-class User(SQLModel, table=True):
+class User(PersonalData, table=True):
     __tablename__ = "app_user"
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=64, unique=True)
@@ -18,7 +19,7 @@ class User(SQLModel, table=True):
     title: str | None = Field(default=None, max_length=64)
     # None means the user works for the city and sees every county.
     county_code: str | None = Field(default=None, foreign_key="county.code", max_length=32)
-    phone: str | None = Field(default=None, max_length=32)
+    phone_encrypted: str | None = Field(default=None, sa_type=sa.Text)  # app/crypto.py
     password_hash: str = Field(max_length=255)
     is_active: bool = Field(default=True)
     language: str = Field(default="zh_CN", max_length=8)
@@ -28,6 +29,8 @@ class User(SQLModel, table=True):
     must_change_password: bool = Field(default=True)
     password_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    phone = EncryptedField()
 
 
 class UserRole(SQLModel, table=True):

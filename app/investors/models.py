@@ -2,8 +2,10 @@
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from app.crypto import EncryptedField, PersonalData, email_lower, phone_digits
 from app.db import UTCDateTime, utcnow
 
 OWNERSHIP_TYPES = ("state", "private", "foreign", "joint", "collective", "other")
@@ -21,11 +23,17 @@ class Investor(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class InvestorContact(SQLModel, table=True):
+class InvestorContact(PersonalData, table=True):
     __tablename__ = "investor_contact"
     id: int | None = Field(default=None, primary_key=True)
     investor_id: int = Field(foreign_key="investor.id", index=True, ondelete="CASCADE")
     name: str = Field(max_length=64)
     title: str | None = Field(default=None, max_length=64)
-    phone: str | None = Field(default=None, max_length=32)
-    email: str | None = Field(default=None, max_length=128)
+    # Encrypted at rest (app/crypto.py); the blind indexes tell a contact sent again.
+    phone_encrypted: str | None = Field(default=None, sa_type=sa.Text)
+    phone_blind_index: str | None = Field(default=None, max_length=64)
+    email_encrypted: str | None = Field(default=None, sa_type=sa.Text)
+    email_blind_index: str | None = Field(default=None, max_length=64)
+
+    phone = EncryptedField(normalise=phone_digits)
+    email = EncryptedField(normalise=email_lower)

@@ -3,6 +3,7 @@ and contacts' personal information, masked for those who do not work on the proj
 
 import unicodedata
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import or_, select
 from sqlmodel import Session
@@ -10,6 +11,7 @@ from sqlmodel import Session
 from app.accounts.permissions import Actor, Permission
 from app.audit.models import AuditAction
 from app.audit.service import record
+from app.crypto import EncryptedField
 from app.errors import PermissionDenied, ValidationFailed
 from app.i18n import _
 from app.investors.models import Investor, InvestorContact
@@ -18,6 +20,9 @@ from app.projects.models import Project, TeamMember
 
 CREDIT_CODE_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+# Encrypted contact fields: compared through their blind indexes.
+PHONE = cast(EncryptedField, InvestorContact.phone)
+EMAIL = cast(EncryptedField, InvestorContact.email)
 # Company-form suffixes that do not tell two investors apart, longest first.
 COMPANY_SUFFIXES = (
     "股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "集团公司", "集团", "公司",
@@ -95,14 +100,31 @@ def resolve_investor(session: Session, data: InvestorIn) -> Investor:
         session.flush()
     elif credit_code and investor.credit_code is None:
         investor.credit_code = credit_code
-    known = {tuple(row) for row in session.execute(
-        select(InvestorContact.name, InvestorContact.phone)
-        .where(InvestorContact.investor_id == investor.id))}
+    known: set[tuple[str, str, str | None]] = set()
+    for name, phone_index, email_index in session.execute(
+            select(InvestorContact.name, InvestorContact.phone_blind_index,
+                   InvestorContact.email_blind_index)
+            .where(InvestorContact.investor_id == investor.id)):
+        known |= contact_identities(name, {phone_index} - {None}, {email_index} - {None})
     for contact in data.contacts:
-        if (contact.name, contact.phone) not in known:  # a re-sent contact is not a new one
+        sent = contact_identities(contact.name, PHONE.indexes(contact.phone),
+                                  EMAIL.indexes(contact.email))
+        if not sent & known:  # a re-sent contact is not a new one
             session.add(InvestorContact(investor_id=investor.id, **contact.model_dump()))
-            known.add((contact.name, contact.phone))
+            known |= sent
     return investor
+
+
+def contact_identities(name: str, phone_indexes: set[str],
+                       email_indexes: set[str]) -> set[tuple[str, str, str | None]]:
+    """Who a contact is, compared by blind index (the values are encrypted): the name and
+    the phone number however written (138-1234-1234 = 138 1234 1234), or without a phone
+    the e-mail address. Several indexes while a key rotation is under way."""
+    if phone_indexes:
+        return {(name, "phone", index) for index in phone_indexes}
+    if email_indexes:
+        return {(name, "email", index) for index in email_indexes}
+    return {(name, "name only", None)}
 
 
 # --- contacts: personal information, masked unless one works on the project ------------
