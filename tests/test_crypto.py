@@ -57,7 +57,8 @@ def stored_key_ids(session: Session) -> set[str]:
 # --- settings ------------------------------------------------------------------------------
 
 def test_production_refuses_to_start_without_data_keys() -> None:
-    production = {"environment": "production", "secret_key": "x" * 40, "data_keys": ""}
+    production = {"environment": "production", "secret_key": "x" * 40,
+                  "audit_key": "a" * 40, "data_keys": ""}
 
     with pytest.raises(ValidationError, match="DATA_KEYS must be set in production"):
         Settings(**production)
@@ -207,7 +208,8 @@ def test_keys_new_prints_a_key_data_keys_accepts() -> None:
     assert made.exit_code == 0, made.output
     entry = made.stdout.strip()
     assert entry.startswith("k2027:")
-    assert Settings(environment="production", secret_key="x" * 40, data_keys=entry)
+    assert Settings(environment="production", secret_key="x" * 40, audit_key="a" * 40,
+                    data_keys=entry)
     assert runner.invoke(cli.app, ["keys", "new"]).stdout.strip() != entry
 
 

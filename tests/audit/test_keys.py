@@ -15,6 +15,7 @@ from app.audit.keys import AuditKeyring
 from app.audit.models import GENESIS_HASH, AuditAction, AuditEvent
 from app.audit.service import checkpoint_detail, compute_hash, record, verify_chain
 from app.config import Settings, get_settings
+from app.crypto import new_key_entry
 from app.db import create_db_engine, session_scope
 from tests.conftest import alembic_config, throwaway_database
 
@@ -48,7 +49,8 @@ def audit_keys(monkeypatch: pytest.MonkeyPatch) -> Iterator:
 
 
 def production(**settings: object) -> Settings:
-    return Settings(environment="production", secret_key="s" * 40, **settings)
+    return Settings(environment="production", secret_key="s" * 40,
+                    data_keys=new_key_entry("k1"), **settings)
 
 
 @pytest.mark.parametrize("audit_key", [None, "short", "s" * 40],
