@@ -26,7 +26,8 @@ RUN useradd --system --user-group --uid 10001 --home-dir /app --no-create-home z
 # pg_dump / pg_restore for `zhaoshang backup` / `restore`, from the PostgreSQL project's
 # repository: their major version must be the server's (compose.yaml runs postgres:16).
 ARG PG_MAJOR=16
-RUN apt-get update \
+RUN export DEBIAN_FRONTEND=noninteractive \
+    && apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates postgresql-common \
     && /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y \
     && apt-get install -y --no-install-recommends "postgresql-client-${PG_MAJOR}" \

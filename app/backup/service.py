@@ -44,19 +44,14 @@ class BackupError(Exception):
 
 
 @dataclass(frozen=True)
-class BackupResult:
+class ArchiveSummary:
+    """What an archive written or restored holds."""
+
     path: Path
-    database: str
-    revisions: tuple[str, ...]
-    attachments: int
-
-
-@dataclass(frozen=True)
-class RestoreResult:
     created_at: str
     database: str
     revisions: tuple[str, ...]
-    attachments: int
+    attachments: int  # files
 
 
 def database_kind(database_url: str) -> str:
@@ -163,7 +158,7 @@ def _archive_path(out_dir: Path, now: datetime) -> Path:
 
 
 def create_backup(database_url: str, attachments_dir: Path, out_dir: Path,
-                  now: datetime | None = None) -> BackupResult:
+                  now: datetime | None = None) -> ArchiveSummary:
     """Writes one archive into `out_dir`: the whole database and ATTACHMENTS_DIR if present."""
     kind = database_kind(database_url)
     now = now or utcnow()
@@ -191,7 +186,7 @@ def create_backup(database_url: str, attachments_dir: Path, out_dir: Path,
                 if attachments_dir.is_dir():
                     archive.add(attachments_dir, arcname=ATTACHMENTS_MEMBER)
             partial.rename(path)
-    return BackupResult(path, kind, revisions, _count_files(attachments_dir))
+    return ArchiveSummary(path, now.isoformat(), kind, revisions, _count_files(attachments_dir))
 
 
 # --- restore ------------------------------------------------------------------------------
@@ -257,7 +252,7 @@ def _load(database_url: str, engine: Engine, dump: Path, pg_restore: str | None)
 
 def restore_backup(database_url: str, attachments_dir: Path, archive_path: Path,
                    force: bool = False,
-                   known_revisions: Collection[str] | None = None) -> RestoreResult:
+                   known_revisions: Collection[str] | None = None) -> ArchiveSummary:
     """Loads an archive into an empty database (any database with `force`, replacing all
     it holds) and its attachments into ATTACHMENTS_DIR. Migrations are the caller's; a
     backup at a revision not in `known_revisions` (a newer app's) is refused untouched."""
@@ -297,5 +292,5 @@ def restore_backup(database_url: str, attachments_dir: Path, archive_path: Path,
         if restored.is_dir():
             attachments_dir.parent.mkdir(parents=True, exist_ok=True)
             shutil.copytree(restored, attachments_dir, dirs_exist_ok=True)
-    return RestoreResult(str(manifest.get("created_at", "")), kind,
-                         tuple(manifest.get("revisions", ())), files)
+    return ArchiveSummary(archive_path, str(manifest.get("created_at", "")), kind,
+                          tuple(manifest.get("revisions", ())), files)

@@ -73,7 +73,14 @@ def chain_of(url: str):
     return result
 
 
-def backup(out: Path) -> Path:
+def backed_up(url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *,
+              revision: str = "head", with_data: bool = True) -> Path:
+    """Migrates `url` to `revision`, loads some data, runs `zhaoshang backup`; the archive."""
+    command.upgrade(alembic_config(url), revision)
+    if with_data:
+        load_some_data(url)
+    use(monkeypatch, url, tmp_path / "attachments")
+    out = tmp_path / "backups"
     result = invoke("backup", "--out", str(out))
     assert result.exit_code == 0, result.output
     [archive] = out.glob("zhaoshang-*.tar.gz")
@@ -84,14 +91,11 @@ def backup(out: Path) -> Path:
 def test_a_restored_backup_has_the_same_data_a_verifying_chain_and_a_working_login(
         databases, tmp_path, monkeypatch):
     source, target = databases
-    command.upgrade(alembic_config(source), "head")
-    load_some_data(source)
     attachments = tmp_path / "attachments"
     (attachments / "project-1").mkdir(parents=True)
     (attachments / "project-1" / "意向书.pdf").write_bytes(b"%PDF-1.7 test")
-    use(monkeypatch, source, attachments)
 
-    archive = backup(tmp_path / "backups")
+    archive = backed_up(source, tmp_path, monkeypatch)
 
     assert stat.S_IMODE(archive.stat().st_mode) == 0o600  # password hashes inside
     restored_attachments = tmp_path / "restored-attachments"
@@ -124,11 +128,7 @@ def test_a_restored_backup_has_the_same_data_a_verifying_chain_and_a_working_log
 def test_restore_refuses_a_database_that_is_not_empty_unless_forced(
         databases, tmp_path, monkeypatch):
     source, _target = databases
-    command.upgrade(alembic_config(source), "head")
-    load_some_data(source)
-    attachments = tmp_path / "attachments"
-    use(monkeypatch, source, attachments)
-    archive = backup(tmp_path / "backups")
+    archive = backed_up(source, tmp_path, monkeypatch)
     engine = create_db_engine(source)
     with session_scope(engine=engine) as session:
         make_actor(session, "added.later", "后加的", ["staff"])
@@ -151,9 +151,7 @@ def test_an_older_backup_is_migrated_to_head_on_restore(databases, tmp_path, mon
     scripts = ScriptDirectory.from_config(alembic_config(source))
     head = scripts.get_current_head()
     older = scripts.get_revision(head).down_revision
-    command.upgrade(alembic_config(source), older)
-    use(monkeypatch, source, tmp_path / "attachments")
-    archive = backup(tmp_path / "backups")
+    archive = backed_up(source, tmp_path, monkeypatch, revision=older, with_data=False)
 
     use(monkeypatch, target, tmp_path / "attachments")
     restored = invoke("restore", str(archive))
@@ -166,9 +164,7 @@ def test_an_older_backup_is_migrated_to_head_on_restore(databases, tmp_path, mon
 def test_a_backup_of_one_database_kind_is_not_restored_into_the_other(
         databases, tmp_path, monkeypatch):
     source, _target = databases
-    command.upgrade(alembic_config(source), "head")
-    use(monkeypatch, source, tmp_path / "attachments")
-    archive = backup(tmp_path / "backups")
+    archive = backed_up(source, tmp_path, monkeypatch, with_data=False)
     other = ("postgresql://nobody@127.0.0.1:1/none" if source.startswith("sqlite")
              else f"sqlite:///{tmp_path / 'other.db'}")
     use(monkeypatch, other, tmp_path / "attachments")
@@ -223,9 +219,7 @@ def test_the_database_password_stays_off_the_command_line():
 def test_a_backup_from_a_newer_version_is_refused_before_anything_changes(
         databases, tmp_path, monkeypatch):
     source, target = databases
-    command.upgrade(alembic_config(source), "head")
-    use(monkeypatch, source, tmp_path / "attachments")
-    archive = backup(tmp_path / "backups")
+    archive = backed_up(source, tmp_path, monkeypatch, with_data=False)
     head = ScriptDirectory.from_config(alembic_config(source)).get_current_head()
 
     with pytest.raises(BackupError, match=f"newer version of zhaoshang .*{head}"):
