@@ -23,6 +23,15 @@ ENV PATH=/opt/venv/bin:$PATH \
     DATABASE_URL=sqlite:////app/var/zhaoshang.db \
     WEB_CONCURRENCY=4
 RUN useradd --system --user-group --uid 10001 --home-dir /app --no-create-home zhaoshang
+# pg_dump / pg_restore for `zhaoshang backup` / `restore`, from the PostgreSQL project's
+# repository: their major version must be the server's (compose.yaml runs postgres:16).
+ARG PG_MAJOR=16
+RUN export DEBIAN_FRONTEND=noninteractive \
+    && apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates postgresql-common \
+    && /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y \
+    && apt-get install -y --no-install-recommends "postgresql-client-${PG_MAJOR}" \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=builder /opt/venv /opt/venv
 COPY pyproject.toml README.md alembic.ini ./

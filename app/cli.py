@@ -7,6 +7,7 @@ web app. Errors a user can act on are printed in red, without a traceback, and e
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, NoReturn, Protocol
 
 import sqlalchemy as sa
@@ -22,7 +23,15 @@ from pydantic import ValidationError
 from app.accounts.service import create_user
 from app.api.cli import clients_app, webhooks_app
 from app.audit.cli import audit_app
-from app.config import PROJECT_ROOT, Settings, get_settings
+from app.backup.service import KIND_NAMES, BackupError, create_backup, restore_backup
+from app.config import (
+    PROJECT_ROOT,
+    Settings,
+    describe_database,
+    describe_settings_error,
+    get_settings,
+    startup_report,
+)
 from app.crypto import (
     KEY_ID_PATTERN,
     UnreadableValue,
@@ -67,6 +76,8 @@ def reported_errors() -> Iterator[None]:
         yield
     except AppError as exc:
         fail(exc.detail())
+    except BackupError as exc:
+        fail(str(exc))
     except CommandError as exc:
         fail(f"Migration error: {exc}")
     except UnreadableValue as exc:
@@ -82,7 +93,7 @@ def load_settings() -> Settings:
     try:
         return get_settings()
     except ValidationError as exc:
-        fail("Invalid settings: " + "; ".join(str(err["msg"]) for err in exc.errors()))
+        fail("Invalid settings:\n" + describe_settings_error(exc))
 
 
 def alembic_config(database_url: str) -> Config:
@@ -126,6 +137,10 @@ def db_upgrade(
     with reported_errors():
         before = current_revisions(settings.database_url)
         after = upgrade_database(settings.database_url, revision)
+    report_upgrade(config, before, after)
+
+
+def report_upgrade(config: Config, before: tuple[str, ...], after: tuple[str, ...]) -> None:
     if before == after:
         typer.echo(f"Database already at {describe_revisions(config, after)}.")
     else:
@@ -210,8 +225,12 @@ def serve(
         bool, typer.Option("--demo/--no-demo", help="Load demo data into an empty database.")
     ] = False,
 ) -> None:
-    """Migrate the database to head, optionally load the demo, and serve the web app."""
+    """Check the settings, migrate the database to head, optionally load the demo, and
+    serve the web app."""
     settings = load_settings()
+    typer.echo("Settings checked:")
+    for line in startup_report(settings):
+        typer.echo(f"  {line}")
     with reported_errors():
         upgrade_database(settings.database_url)
     if demo:
@@ -221,7 +240,48 @@ def serve(
         else:
             print_demo_summary(run_load_demo())
     typer.secho(f"招商通 serving at http://{host}:{port}", fg=typer.colors.GREEN, bold=True)
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers)
+    # server_header=False: answers do not name the server software (uvicorn adds its own
+    # Server header outside the app, so no middleware can take it off).
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
+                server_header=False)
+
+
+@app.command()
+def backup(
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for the archive (created if missing).")
+    ] = PROJECT_ROOT / "var" / "backups",
+) -> None:
+    """Back up the database and ATTACHMENTS_DIR into one timestamped archive."""
+    settings = load_settings()
+    with reported_errors():
+        result = create_backup(settings.database_url, settings.attachments_dir, out)
+    revision = describe_revisions(alembic_config(settings.database_url), result.revisions)
+    typer.echo(f"Backup written: {result.path}")
+    typer.echo(f"  {KIND_NAMES[result.database]} database at {revision}; "
+               f"attachment files: {result.attachments}.")
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(help="An archive written by `zhaoshang backup`.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace everything in a database that is not empty.")
+    ] = False,
+) -> None:
+    """Restore a backup into an empty database, then migrate it to head."""
+    settings = load_settings()
+    scripts = ScriptDirectory.from_config(alembic_config(settings.database_url))
+    known = {script.revision for script in scripts.walk_revisions()}
+    with reported_errors():
+        result = restore_backup(settings.database_url, settings.attachments_dir, file, force,
+                                known_revisions=known)
+    typer.echo(f"Restored {file.name} (made {result.created_at}) into "
+               f"{describe_database(settings.database_url)}; "
+               f"attachment files: {result.attachments}.")
+    with reported_errors():
+        after = upgrade_database(settings.database_url)
+    report_upgrade(alembic_config(settings.database_url), result.revisions, after)
 
 
 def read_password() -> str:

@@ -1,5 +1,6 @@
 #!/bin/sh
-# With no arguments: migrate to head, then serve. With arguments: run them instead,
+# With no arguments: check the settings, migrate to head and serve (`zhaoshang serve` prints
+# what it checked and keeps uvicorn's Server header off). With arguments: run them instead,
 # e.g. `docker compose run --rm app zhaoshang user create admin --name 管理员 --role admin`.
 set -eu
 
@@ -7,6 +8,4 @@ if [ "$#" -gt 0 ]; then
     exec "$@"
 fi
 
-zhaoshang db upgrade
-exec uvicorn --factory app.main:create_app \
-    --workers "${WEB_CONCURRENCY:-4}" --host 0.0.0.0 --port 8000
+exec zhaoshang serve --host 0.0.0.0 --port "${PORT:-8000}" --workers "${WEB_CONCURRENCY:-4}"

@@ -7,6 +7,7 @@ throw-away database is created beside the one named and dropped at the end.
 import json
 import os
 import re
+import secrets
 import threading
 import uuid
 from collections.abc import Iterator
@@ -27,7 +28,8 @@ from sqlmodel import Session
 
 from app.accounts.permissions import Actor
 from app.accounts.service import create_user
-from app.config import PROJECT_ROOT
+from app.config import PROJECT_ROOT, Settings
+from app.crypto import new_key_entry
 from app.db import create_db_engine
 from app.investors.schemas import InvestorIn
 from app.projects.schemas import ProjectCreate
@@ -35,6 +37,18 @@ from app.projects.service import create_project
 from app.projects.stages import STAGE_ORDER, Stage
 
 TEST_PASSWORD = "Test-pass-2026"
+
+
+def production_env() -> dict[str, str]:
+    """Every setting production requires, as environment variables, with fresh secrets."""
+    return {"ENVIRONMENT": "production", "SECRET_KEY": secrets.token_urlsafe(48),
+            "AUDIT_KEY": secrets.token_urlsafe(48), "DATA_KEYS": new_key_entry("k1")}
+
+
+def production_settings(**overrides: Any) -> Settings:
+    """Production settings that start, but for what `overrides` changes."""
+    values: dict[str, Any] = {k.lower(): v for k, v in production_env().items()}
+    return Settings(**{**values, **overrides})
 
 
 def alembic_config(url: str) -> Config:

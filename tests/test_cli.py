@@ -16,6 +16,7 @@ from app.accounts.models import User
 from app.accounts.service import user_roles, verify_password
 from app.config import get_settings
 from app.db import get_engine, session_scope
+from tests.conftest import production_env
 
 runner = CliRunner()
 
@@ -195,6 +196,7 @@ def test_serve_migrates_loads_the_demo_and_runs_the_app_factory(
         "host": "127.0.0.1",
         "port": 8123,
         "workers": 1,
+        "server_header": False,
     }
     assert invoke("db", "current").stdout.strip() == f"{head_revision(cli_database_url)} (head)"
 
@@ -223,3 +225,55 @@ def test_demo_load_says_so_when_the_demo_is_already_there(
 
     assert result.exit_code == 0, result.output
     assert "already there" in result.stdout
+
+
+def test_serve_refuses_an_unknown_environment_listing_the_allowed_ones(
+    cli_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ENVIRONMENT", "prod")
+    reset_cached_settings()
+    served: list[str] = []
+    monkeypatch.setattr(cli.uvicorn, "run", lambda target, **options: served.append(target))
+
+    result = invoke("serve")
+
+    assert result.exit_code == 1
+    assert "ENVIRONMENT: Input should be 'development', 'test' or 'production'" in result.stderr
+    assert served == []
+
+
+def test_serve_refuses_a_weak_production_secret_without_showing_it(
+    cli_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("SECRET_KEY", "abcd" * 10)
+    reset_cached_settings()
+    monkeypatch.setattr(cli.uvicorn, "run", lambda target, **options: None)
+
+    result = invoke("serve")
+
+    assert result.exit_code == 1
+    assert "SECRET_KEY is too easy to guess" in result.stderr
+    assert "abcd" * 10 not in result.output
+
+
+def test_serve_prints_what_it_checked_without_the_secret(
+    cli_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    environment = production_env()
+    secret = environment["SECRET_KEY"]
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    reset_cached_settings()
+    monkeypatch.setattr(cli.uvicorn, "run", lambda target, **options: None)
+
+    result = invoke("serve")
+
+    assert result.exit_code == 0, result.output
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    assert lines[0] == "Settings checked:"
+    for expected in ("environment: production", "SECRET_KEY: set, strong", "DEBUG: off",
+                     "production checks passed"):
+        assert expected in lines
+    assert f"database: SQLite ({cli_database_url.removeprefix('sqlite:///')})" in lines
+    assert secret not in result.output

@@ -21,7 +21,7 @@ from app.db import create_db_engine
 from app.investors.models import InvestorContact
 from app.investors.schemas import ContactIn, InvestorIn
 from app.investors.service import resolve_investor
-from tests.conftest import alembic_config, throwaway_database
+from tests.conftest import alembic_config, production_settings, throwaway_database
 
 K1 = "k1:" + base64.urlsafe_b64encode(bytes(range(32))).decode()
 K2 = "k2:" + base64.b64encode(bytes(range(100, 132))).decode()  # standard base64 works too
@@ -57,14 +57,11 @@ def stored_key_ids(session: Session) -> set[str]:
 # --- settings ------------------------------------------------------------------------------
 
 def test_production_refuses_to_start_without_data_keys() -> None:
-    production = {"environment": "production", "secret_key": "x" * 40,
-                  "audit_key": "a" * 40, "data_keys": ""}
-
     with pytest.raises(ValidationError, match="DATA_KEYS must be set in production"):
-        Settings(**production)
+        production_settings(data_keys="")
     with pytest.raises(ValidationError, match="development key"):
-        Settings(**{**production, "data_keys": dev_key_entry()})
-    assert Settings(**{**production, "data_keys": K1}).data_keys.get_secret_value() == K1
+        production_settings(data_keys=dev_key_entry())
+    assert production_settings(data_keys=K1).data_keys.get_secret_value() == K1
 
 
 @pytest.mark.parametrize(("data_keys", "message"), [
@@ -208,8 +205,7 @@ def test_keys_new_prints_a_key_data_keys_accepts() -> None:
     assert made.exit_code == 0, made.output
     entry = made.stdout.strip()
     assert entry.startswith("k2027:")
-    assert Settings(environment="production", secret_key="x" * 40, audit_key="a" * 40,
-                    data_keys=entry)
+    assert production_settings(data_keys=entry)
     assert runner.invoke(cli.app, ["keys", "new"]).stdout.strip() != entry
 
 

@@ -40,7 +40,6 @@ def _clients_page(request: Request, db: DbSession, actor: Actor, *, form: dict |
         scope_labels=[(scope, SCOPE_LABELS[scope]) for scope in SCOPES],
         form=form or {"scopes": [], "days": "365"}, errors=errors or {}, created=created,
         token=token, now=utcnow(),
-        headers={"Cache-Control": "no-store"} if token else None,
     )
 
 

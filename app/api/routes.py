@@ -81,8 +81,7 @@ async def token(
                                       limit=settings.login_max_failures,
                                       minutes=settings.lockout_minutes),
                        "invalid-grant", headers={"WWW-Authenticate": "Bearer"})
-    return answer(TokenOut(access_token=issued.access_token or "", expires_in=issued.expires_in),
-                  headers={"Cache-Control": "no-store"})
+    return answer(TokenOut(access_token=issued.access_token or "", expires_in=issued.expires_in))
 
 
 def _me(actor: Actor) -> MeOut:

@@ -125,7 +125,7 @@ async def audit_trail(
     next_url = query.url(before_id=rows[-1].id) if len(events) > PAGE_SIZE else None
     return render(
         request, "audit/list.html", block="table",
-        headers={"Vary": "HX-Request", "Cache-Control": "no-store"},
+        headers={"Vary": "HX-Request"},
         active_nav="audit", query=query, rows=rows, next_url=next_url,
         first_url=query.url(before_id=None) if query.before_id else None,
         action_labels=ACTION_LABELS, object_type_labels=OBJECT_TYPE_LABELS,

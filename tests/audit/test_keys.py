@@ -1,6 +1,7 @@
 """The chain's key: settings, rotation, rows from before keying, and the database's
 refusals once archiving is allowed."""
 
+import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,12 +16,12 @@ from app.audit.keys import AuditKeyring
 from app.audit.models import GENESIS_HASH, AuditAction, AuditEvent
 from app.audit.service import checkpoint_detail, compute_hash, record, verify_chain
 from app.config import Settings, get_settings
-from app.crypto import new_key_entry
 from app.db import create_db_engine, session_scope
-from tests.conftest import alembic_config, throwaway_database
+from tests.conftest import alembic_config, production_settings, throwaway_database
 
 KEY_A = "a" * 40
 KEY_B = "b" * 40
+SECRET = secrets.token_urlsafe(48)
 LONG_AGO = datetime.now(UTC) - timedelta(days=400)
 # A row as the chain hashed it before keying, and the hash that code gave it.
 V1_ROW = {
@@ -49,19 +50,21 @@ def audit_keys(monkeypatch: pytest.MonkeyPatch) -> Iterator:
 
 
 def production(**settings: object) -> Settings:
-    return Settings(environment="production", secret_key="s" * 40,
-                    data_keys=new_key_entry("k1"), **settings)
+    return production_settings(secret_key=SECRET, **settings)
 
 
-@pytest.mark.parametrize("audit_key", [None, "short", "s" * 40],
-                         ids=["unset", "short", "same-as-secret-key"])
-def test_production_refuses_to_start_without_its_own_audit_key(audit_key):
-    with pytest.raises(ValidationError, match="AUDIT_KEY must be set"):
+@pytest.mark.parametrize(("audit_key", "why"), [
+    (None, "AUDIT_KEY must be set"), ("short", "AUDIT_KEY is too short"),
+    (KEY_A, "AUDIT_KEY is too easy to guess"), (SECRET, "AUDIT_KEY must differ from SECRET_KEY"),
+], ids=["unset", "short", "repeated", "same-as-secret-key"])
+def test_production_refuses_to_start_without_its_own_audit_key(audit_key, why):
+    with pytest.raises(ValidationError, match=why):
         production(audit_key=audit_key)
 
 
 def test_production_starts_with_an_audit_key():
-    assert production(audit_key=KEY_A).audit_key == KEY_A
+    key = secrets.token_urlsafe(40)
+    assert production(audit_key=key).audit_key == key
 
 
 def test_a_retention_shorter_than_180_days_is_refused():
