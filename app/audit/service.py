@@ -268,7 +268,7 @@ def in_county(county_code: str, object_type: str | None = None) -> Any:
         AuditEvent.user_id.in_(sa.select(User.id).where(User.county_code == county_code)),
         AuditEvent.client_id.in_(clients))
     # Kept an OR even when `object_type` leaves one kind: PostgreSQL then probes hashed
-    # id lists while it walks the newest rows, instead of a slow semi-join (see README).
+    # id lists while it walks the newest rows, not a slow semi-join (README, audit trail).
     return sa.or_(*(sa.and_(AuditEvent.object_type == kind, AuditEvent.object_id.in_(query))
                     for kind, query in placed.items() if object_type in (None, kind)),
                   sa.and_(unplaced, by_county))
