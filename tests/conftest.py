@@ -10,7 +10,7 @@ import re
 import secrets
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -28,6 +28,7 @@ from sqlmodel import Session
 
 from app.accounts.permissions import Actor
 from app.accounts.service import create_user
+from app.api.auth import SCOPES, create_client
 from app.config import PROJECT_ROOT, Settings
 from app.crypto import new_key_entry
 from app.db import create_db_engine
@@ -37,6 +38,7 @@ from app.projects.service import create_project
 from app.projects.stages import STAGE_ORDER, Stage
 
 TEST_PASSWORD = "Test-pass-2026"
+ALL_SCOPES = list(SCOPES)
 
 
 def production_env() -> dict[str, str]:
@@ -169,6 +171,24 @@ def signed_in(client: TestClient, session: Session):
         return Actor.of(user, set(roles))
 
     return sign_in
+
+
+@pytest.fixture
+def client_token(session: Session) -> Callable[..., str]:
+    """Returns a function: create an agency client, commit, return its token (API tests,
+    and pages tests that compare what the API shows)."""
+    counter = iter(range(1, 10_000))
+
+    def make(scopes: list[str] | None = None, county: str | None = None,
+             rate_limit: int | None = 100_000, name: str | None = None) -> str:
+        new = create_client(session, Actor.system("test"),
+                            name=name or f"测试客户端{next(counter)}",
+                            scopes=ALL_SCOPES if scopes is None else scopes,
+                            county_code=county, rate_limit_per_minute=rate_limit)
+        session.commit()
+        return new.token
+
+    return make
 
 
 def count(session: Session, table: Any, *where: Any) -> int:

@@ -197,7 +197,7 @@ async def audit_events(
     items = [AuditOut(id=e.id, occurred_at=e.occurred_at, user_id=e.user_id,
                       username=e.username, roles=e.roles, client_id=e.client_id, ip=e.ip,
                       action=e.action, object_type=e.object_type, object_id=e.object_id,
-                      changes=e.changed_fields(), outcome=e.outcome, detail=e.detail)
+                      changes=e.changes, outcome=e.outcome, detail=e.detail)
              for e in rows[:limit]]
     next_cursor = encode_cursor({"before": rows[limit - 1].id}) if len(rows) > limit else None
     return answer(AuditPage(items=items, next_cursor=next_cursor))

@@ -11,8 +11,8 @@ from typing import Any, NamedTuple
 from sqlmodel import Session
 
 from app.accounts.permissions import Actor, Permission
-from app.audit.models import ACTION_LABELS, AuditEvent
-from app.audit.service import object_history
+from app.audit.models import ACTION_LABELS
+from app.audit.service import AuditEntry, object_history
 from app.i18n import _
 from app.projects.schemas import FIELD_LABELS
 from app.projects.service import get_project
@@ -65,14 +65,15 @@ def action_label(action: str) -> str:
     return ACTION_LABELS.get(action, action)
 
 
-def changes_of(event: AuditEvent) -> list[Change]:
+def changes_of(entry: AuditEntry) -> list[Change]:
     return [Change(field_label(name), values[0], values[1])
-            for name, values in event.changed_fields().items()]
+            for name, values in entry.changes.items()]
 
 
 def history_for_project(session: Session, actor: Actor, project_id: int,
                         limit: int = 200) -> list[HistoryRow]:
-    """The project's events, oldest first; NotFound outside the actor's county."""
+    """The project's events, oldest first; NotFound outside the actor's county; a
+    confidential project by its code name unless the actor works on it."""
     get_project(session, project_id, actor)
     auditor = actor.can(Permission.audit_read)
     return [

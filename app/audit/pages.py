@@ -16,8 +16,8 @@ from pydantic import BaseModel, Field, model_validator
 from app.accounts.pages import ROLE_NAMES
 from app.accounts.permissions import Actor, Permission
 from app.audit.history import Change, action_label, changes_of
-from app.audit.models import ACTION_LABELS, AuditEvent, Outcome
-from app.audit.service import search
+from app.audit.models import ACTION_LABELS, Outcome
+from app.audit.service import AuditEntry, search
 from app.clock import local_datetime
 from app.config import get_settings
 from app.i18n import _
@@ -93,7 +93,7 @@ class AuditRow:
     detail: str | None
 
 
-def _row(event: AuditEvent) -> AuditRow:
+def _row(event: AuditEntry) -> AuditRow:
     return AuditRow(
         id=event.id or 0,
         time=local_datetime(event.occurred_at).strftime("%Y-%m-%d %H:%M:%S"),

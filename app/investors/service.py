@@ -16,7 +16,7 @@ from app.errors import PermissionDenied, ValidationFailed
 from app.i18n import _
 from app.investors.models import Investor, InvestorContact
 from app.investors.schemas import InvestorIn
-from app.projects.models import Project, TeamMember
+from app.projects.confidential import works_on_project
 
 CREDIT_CODE_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -175,20 +175,6 @@ def mask_email(email: str | None) -> str | None:
     if not at:
         return domain[:1] + "***"
     return f"{local[:1]}***@{domain}"
-
-
-def works_on_project(session: Session, actor: Actor, project: Project) -> bool:
-    """Administrators, the responsible leader, the project's team and its creator see
-    contacts in full; anyone else sees them masked."""
-    if actor.is_admin:
-        return True
-    if actor.user_id is None:
-        return False
-    if actor.user_id in (project.leader_id, project.created_by_id):
-        return True
-    member = session.scalar(select(TeamMember.id).where(
-        TeamMember.project_id == project.id, TeamMember.user_id == actor.user_id))
-    return member is not None
 
 
 def project_contacts(session: Session, actor: Actor, project_id: int, *,

@@ -30,7 +30,7 @@ from app.projects.api_schemas import (
     StageEntry,
     StatusEntry,
 )
-from app.projects.queries import api_project_row, api_project_rows, project_history
+from app.projects.queries import api_project_rows, project_detail, project_history
 from app.projects.schemas import (
     LeaderAssignIn,
     MoveBackIn,
@@ -88,7 +88,7 @@ LINKS_FROM_GET = {
 def _project(db: Any, actor: Actor, project_id: int, status: int = 200,
              headers: dict[str, str] | None = None) -> Response:
     """The project as the caller may see it now, with its ETag."""
-    out = ProjectOut.of(api_project_row(db, actor, project_id))
+    out = ProjectOut.of(project_detail(db, actor, project_id))
     return answer(out, status, headers={"ETag": etag(out.version), **(headers or {})})
 
 

@@ -24,6 +24,7 @@ from app.errors import NotFound
 from app.i18n import _
 from app.investors.models import Investor
 from app.lookups.models import Category, Chain, ChainLink, County, Method, Region, Zone
+from app.projects.confidential import viewer_columns
 from app.projects.models import (
     LeaderAssignment,
     PlanMilestone,
@@ -127,24 +128,10 @@ def advanced_within(start: date | None, end: date | None) -> Any:
         for stage in STAGE_ORDER[1:]))
 
 
-def _works_on(actor: Actor) -> Any:
-    """True where the actor may see a confidential project's real name."""
-    if actor.is_admin:
-        return sa.true()
-    if actor.user_id is None:
-        return sa.false()  # an agency client (`== None` would match every unled project)
-    on_team = sa.exists().where(TeamMember.project_id == Project.id,
-                                TeamMember.user_id == actor.user_id)
-    return sa.or_(Project.leader_id == actor.user_id, Project.created_by_id == actor.user_id,
-                  on_team)
-
-
 def list_columns(actor: Actor) -> list[Any]:
-    shows_name = sa.or_(sa.not_(Project.is_confidential), _works_on(actor))
+    view = viewer_columns(actor)
     return [
-        Project.id, Project.code,
-        sa.case((shows_name, Project.name), else_=Project.code_name).label("name"),
-        sa.case((shows_name, Investor.name), else_=sa.literal("***")).label("investor_name"),
+        Project.id, Project.code, view["name"], view["investor_name"],
         Project.stage, Project.status, Project.total_investment, Project.county_code,
         County.name.label("county_name"), County.name_en.label("county_name_en"),
         Project.chain_code, Chain.name.label("chain_name"), Chain.name_en.label("chain_name_en"),
@@ -285,11 +272,11 @@ Updater = aliased(User, name="updater")
 
 
 def project_detail(session: Session, actor: Actor, project_id: int) -> Any:
-    """One project as the page shows it: every column, lookup names, investor, leader,
-    creator and last editor. A confidential project shows its code name (and no investor)
-    to those who do not work on it; another county's project does not exist (NotFound)."""
-    shows_name = sa.or_(sa.not_(Project.is_confidential), _works_on(actor))
-    columns = [c for c in Project.__table__.c if c.key not in ("name", "search_text")]
+    """One project as this viewer may see it (`viewer_columns`), for the project pages and
+    GET /api/v1/projects/{id} alike: every column, lookup names, investor, leader, creator
+    and last editor. Another county's project does not exist (NotFound)."""
+    view = viewer_columns(actor)
+    columns = [c for c in Project.__table__.c if c.key not in (*view, "search_text")]
     lookups = []
     for table, key in ((Category, "category"), (Chain, "chain"), (ChainLink, "chain_link"),
                        (Region, "region"), (Method, "method"), (County, "county"),
@@ -297,17 +284,7 @@ def project_detail(session: Session, actor: Actor, project_id: int) -> Any:
         lookups += [table.name.label(f"{key}_name"), table.name_en.label(f"{key}_name_en")]
     row = session.execute(
         select(
-            *columns,
-            sa.case((shows_name, Project.name), else_=Project.code_name).label("name"),
-            shows_name.label("shows_name"),
-            _works_on(actor).label("works_on"),
-            *lookups,
-            sa.case((shows_name, Investor.name), else_=sa.literal("***")).label("investor_name"),
-            sa.case((shows_name, Investor.credit_code), else_=sa.null())
-            .label("investor_credit_code"),
-            Investor.hq_province.label("investor_hq_province"),
-            Investor.hq_city.label("investor_hq_city"),
-            Investor.ownership.label("investor_ownership"),
+            *columns, *view.values(), *lookups,
             Leader.display_name.label("leader_name"), Leader.title.label("leader_title"),
             Creator.display_name.label("created_by_name"),
             Updater.display_name.label("updated_by_name"),
@@ -472,15 +449,11 @@ def project_milestones(session: Session, actor: Actor, project_id: int) -> list[
 # --- the JSON door (app/projects/api.py) ---------------------------------------------------
 
 def api_columns(actor: Actor) -> list[Any]:
-    """Every field of API.md's project, as plain columns; confidential names masked."""
-    shows_name = sa.or_(sa.not_(Project.is_confidential), _works_on(actor))
+    """Every field of API.md's project, as plain columns, as the viewer may see them."""
+    view = viewer_columns(actor)
     return [
-        Project.id, Project.code,
-        sa.case((shows_name, Project.name), else_=Project.code_name).label("name"),
-        sa.case((shows_name, Project.description), else_=sa.null()).label("description"),
-        sa.case((shows_name, Investor.name), else_=sa.literal("***")).label("investor_name"),
-        sa.case((shows_name, Investor.credit_code), else_=sa.null())
-        .label("investor_credit_code"),
+        Project.id, Project.code, view["name"], view["description"], view["investor_name"],
+        view["investor_credit_code"],
         Project.chain_code, Project.chain_link_code, Project.region_code, Project.county_code,
         Project.zone_code, Project.category_code, Project.method_code, Project.key_level,
         Project.stage, Project.status, Project.termination_reason, Project.total_investment,
@@ -512,19 +485,6 @@ def api_project_rows(session: Session, actor: Actor, filters: ProjectFilters, *,
         .outerjoin(Leader, Leader.id == Project.leader_id)
         .where(*where).order_by(*order).limit(limit)
     ).all())
-
-
-def api_project_row(session: Session, actor: Actor, project_id: int) -> Any:
-    """One project for the API; another county's (or a deleted) one does not exist."""
-    row = session.execute(
-        select(*api_columns(actor)).select_from(Project)
-        .join(Investor, Investor.id == Project.investor_id)
-        .outerjoin(Leader, Leader.id == Project.leader_id)
-        .where(Project.id == project_id, visible(actor))
-    ).one_or_none()
-    if row is None:
-        raise NotFound(_("Project {project_id} does not exist."), project_id=project_id)
-    return row
 
 
 @dataclass

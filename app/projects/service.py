@@ -31,13 +31,9 @@ from app.errors import (
 )
 from app.i18n import _
 from app.investors.models import Investor
-from app.investors.service import (
-    clean_credit_code,
-    find_matching_investors,
-    resolve_investor,
-    works_on_project,
-)
+from app.investors.service import clean_credit_code, find_matching_investors, resolve_investor
 from app.lookups.models import Category, Chain, ChainLink, County, Method, Region, Zone
+from app.projects.confidential import CONFIDENTIAL_FIELDS, shown_names, works_on_project
 from app.projects.models import (
     CodeSequence,
     LeaderAssignment,
@@ -114,10 +110,6 @@ def ensure_can_change(actor: Actor, project: Project,
     if not (by_county or as_leader):
         raise PermissionDenied(_("You may not change project {code}."), code=project.code,
                                action=permission.value, object_id=project.id)
-
-
-# What only those who work on a confidential project may change.
-CONFIDENTIAL_FIELDS = ("name", "is_confidential", "code_name", "description")
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -289,7 +281,7 @@ def create_project(session: Session, data: ProjectCreate, *, actor: Actor,
               "phase or a capital increase), link it to that project."),
             field="investor",
             code=first.code,
-            name=first.name,
+            name=shown_names(session, actor, [first.id])[first.id],
             county=county.name if county else first.county_code,
             reported=first.first_reported_at.isoformat(timespec="minutes"),
             project_id=first.id,

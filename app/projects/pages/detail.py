@@ -26,6 +26,7 @@ from app.errors import AppError, Conflict, PermissionDenied, StaleVersion, Valid
 from app.i18n import _, translate
 from app.investors.service import project_contacts
 from app.lookups.service import colleagues, leaders, lookup_options
+from app.projects.confidential import CONFIDENTIAL_FIELDS
 from app.projects.pages.common import LABELS
 from app.projects.queries import (
     project_detail,
@@ -419,8 +420,11 @@ def _edit_value(project: Any, field: str) -> str:
 
 
 def _edit_fields(project: Any) -> tuple[str, ...]:
-    # Those who do not work on a confidential project never see (nor send) its real name.
-    return EDIT_FIELDS if project.shows_name else tuple(f for f in EDIT_FIELDS if f != "name")
+    # Those who do not work on a confidential project may not change its name, description
+    # or confidentiality, so the form neither shows nor sends (nor clears) them.
+    if project.shows_name:
+        return EDIT_FIELDS
+    return tuple(f for f in EDIT_FIELDS if f not in CONFIDENTIAL_FIELDS)
 
 
 def _shown_value(project: Any, field: str, locale: str) -> str:

@@ -6,7 +6,7 @@ SQLite file and, with --postgres, a throw-away PostgreSQL database, hashing them
 `record` does but inserting in bulk. The first half is dated a year ago, so archiving
 moves it. Nothing here is a test.
 
-    .venv/bin/python bench/audit_bench.py [--rows 300000]
+    .venv/bin/python bench/audit_chain_bench.py [--rows 300000]
         [--postgres postgresql://postgres@127.0.0.1:5432/test] [--skip-sqlite]
 """
 
