@@ -39,6 +39,7 @@ from app.web.deps import (
     requires,
 )
 from app.web.forms import app_error_fields
+from app.web.redirects import local_target
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -64,10 +65,7 @@ def _login_token(nonce: str) -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    # Only a path on this site: not "//host" nor "/\\host" (browsers read both as a host).
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return "/"
+    return local_target(target) or "/"
 
 
 # --- sign in and out ---------------------------------------------------------------------

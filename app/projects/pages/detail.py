@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from app.accounts.permissions import Actor, Permission
@@ -67,6 +67,7 @@ from app.projects.stages import (
 )
 from app.web.deps import DbSession, PathId, requires
 from app.web.forms import app_error_fields, form_to_dict, validate_form
+from app.web.redirects import local_target, see_other
 from app.web.templating import is_htmx, render
 
 router = APIRouter()
@@ -221,12 +222,6 @@ def _next_stage(current: str) -> str | None:
     return STAGE_ORDER[rank].value if rank < len(STAGE_ORDER) else None
 
 
-def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return None
-
-
 def _version(raw: Any) -> int | None:
     """The version the form was read at; a mangled one is no version any project has (0),
     so the service refuses it as stale instead of skipping the check."""
@@ -267,10 +262,7 @@ def _placed(errors: dict[str, str], action: str) -> dict[str, str]:
 
 
 def _done(request: Request, project_id: int, next_url: str | None = None) -> Response:
-    target = _safe_next(next_url) or f"/projects/{project_id}"
-    if is_htmx(request):
-        return Response(status_code=204, headers={"HX-Redirect": target})
-    return RedirectResponse(target, status_code=303)
+    return see_other(request, local_target(next_url) or f"/projects/{project_id}")
 
 
 # --- the page ------------------------------------------------------------------------------
@@ -360,7 +352,7 @@ def _action_form(request: Request, db: DbSession, actor: Actor, project_id: int,
                  status: int = 200, next_url: str | None = None) -> Response:
     """One action's form: the block alone for HTMX, else the page with the form open."""
     project = project_detail(db, actor, project_id)
-    values = {**values, "next": _safe_next(next_url) or ""}
+    values = {**values, "next": local_target(next_url) or ""}
     target = values.get("to_stage")
     if (action == "advance" and target in Stage.__members__
             and Stage(target).rank < Stage(project.stage).rank):
@@ -651,7 +643,4 @@ async def team_add(
         add_team_member(db, project_id, payload, actor=actor)
     except (ValidationFailed, Conflict) as exc:
         return _refused(request, db, actor, project_id, "team", exc, data)
-    target = f"/projects/{project_id}?tab=team"
-    if is_htmx(request):
-        return Response(status_code=204, headers={"HX-Redirect": target})
-    return RedirectResponse(target, status_code=303)
+    return see_other(request, f"/projects/{project_id}?tab=team")
