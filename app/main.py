@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
@@ -28,6 +28,7 @@ from app.i18n import _, translate
 from app.web.deps import CsrfRefused, LoginRequired, PasswordChangeRequired, request_locale
 from app.web.security import SecurityHeadersMiddleware
 from app.web.templating import is_htmx, render
+from app.web.text_guard import refuse_unstorable_text
 
 PROBLEM_JSON = "application/problem+json"
 SessionFactory = Callable[[bool], Session]
@@ -212,6 +213,8 @@ def create_app(session_factory: SessionFactory | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
         lifespan=background_delivery,
+        # Every route, both doors: text no database can store is a 422, never a 500.
+        dependencies=[Depends(refuse_unstorable_text)],
     )
     app.state.session_factory = session_factory or default_session_factory(get_engine())
     app.state.figures_cache = FiguresCache()

@@ -39,6 +39,7 @@ from app.web.deps import (
     requires,
 )
 from app.web.forms import app_error_fields
+from app.web.redirects import local_target
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -57,6 +58,11 @@ def _cookie_secure(request: Request) -> bool:
     return configured if configured is not None else request.url.scheme == "https"
 
 
+def _set_session_cookie(response: Response, request: Request, token: str) -> None:
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
+                        secure=_cookie_secure(request), path="/")
+
+
 def _login_token(nonce: str) -> str:
     """Log-in CSRF: the form carries an HMAC of a nonce kept in a cookie (no session yet)."""
     key = get_settings().secret_key.encode()
@@ -64,10 +70,7 @@ def _login_token(nonce: str) -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    # Only a path on this site: not "//host" nor "/\\host" (browsers read both as a host).
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return "/"
+    return local_target(target) or "/"
 
 
 # --- sign in and out ---------------------------------------------------------------------
@@ -117,8 +120,7 @@ async def login(
         return _login_page(request, next_url=_safe_next(next), username=username,
                            error=message, status=422)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(SESSION_COOKIE, result.token, httponly=True, samesite="lax",
-                        secure=_cookie_secure(request), path="/")
+    _set_session_cookie(response, request, result.token)
     response.set_cookie(LANG_COOKIE, result.user.language, samesite="lax",
                         max_age=365 * 86400, secure=_cookie_secure(request))
     response.delete_cookie(LOGIN_NONCE_COOKIE, path="/login")
@@ -184,11 +186,17 @@ async def password_change(
         return render(request, "accounts/password.html", status=422, forced=False, done=False,
                       errors={"password_again": translate(_("The two passwords differ."), locale)})
     try:
-        change_password(db, actor, current=current_password, new=password)
+        fresh = change_password(db, actor, current=current_password, new=password,
+                                session_id=request.state.session_id)
     except AppError as exc:
         return render(request, "accounts/password.html", status=exc.status, forced=False,
                       done=False, errors=app_error_fields(exc, locale))
-    return render(request, "accounts/password.html", errors={}, forced=False, done=True)
+    if fresh is not None:
+        request.state.csrf_token = fresh.csrf_token  # the page's forms belong to the new id
+    response = render(request, "accounts/password.html", errors={}, forced=False, done=True)
+    if fresh is not None:
+        _set_session_cookie(response, request, fresh.token)
+    return response
 
 
 @router.post("/sessions/{session_id}/end")

@@ -86,8 +86,19 @@ def password_expired(user: User, now: datetime) -> bool:
     return user.password_changed_at + timedelta(days=days) < now
 
 
+@dataclass
+class FreshSession:
+    """The session that survives a password change, under a new id (and CSRF token)."""
+
+    token: str
+    csrf_token: str
+
+
 def change_password(session: Session, actor: Actor, *, current: str, new: str,
-                    now: datetime | None = None) -> None:
+                    session_id: str | None = None,
+                    now: datetime | None = None) -> FreshSession | None:
+    """The user's own change. Their other sessions and API tokens end; the one they changed
+    it in (`session_id`) goes on under a new id, returned."""
     now = now or utcnow()
     user = get_user(session, actor.user_id or 0)
     if not verify_password(user.password_hash, current):
@@ -96,11 +107,39 @@ def change_password(session: Session, actor: Actor, *, current: str, new: str,
     if verify_password(user.password_hash, new):
         raise ValidationFailed(_("The new password must differ from the current one."),
                                field="password")
+    return set_password(session, actor, user, new, keep_session_id=session_id, now=now)
+
+
+def set_password(session: Session, actor: Actor, user: User, new: str, *,
+                 keep_session_id: str | None = None,
+                 now: datetime | None = None) -> FreshSession | None:
+    """The one way a password is replaced (a change, or any future reset): whoever knew the
+    old one is signed out everywhere, browser sessions and API user tokens alike. Only
+    `keep_session_id`, if given and live, goes on, under a fresh id."""
+    from app.api.models import ApiToken  # the API's table; accounts sits below that door
+
+    now = now or utcnow()
+    kept = session.get(UserSession, keep_session_id) if keep_session_id else None
     user.password_hash = hash_password(new)
     user.password_changed_at = now
     user.must_change_password = False
-    record(session, actor, "user.password", object_type="user", object_id=user.id, now=now)
+    ended = _revoke_all(session, user.id, now)
+    revoked = session.execute(
+        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)).rowcount
+    fresh = None
+    if kept is not None and kept.user_id == user.id and kept.expires_at > now:
+        fresh = FreshSession(token=secrets.token_urlsafe(32), csrf_token=secrets.token_urlsafe(32))
+        # Same absolute limit: a new id, not a longer life.
+        session.add(UserSession(
+            id=_token_id(fresh.token), user_id=user.id, created_at=now, last_seen_at=now,
+            expires_at=kept.expires_at, csrf_token=fresh.csrf_token, ip=kept.ip,
+            user_agent=kept.user_agent))
+    record(session, actor, "user.password", object_type="user", object_id=user.id, now=now,
+           detail=f"ended {ended - (fresh is not None)} other sessions, revoked {revoked} API "
+                  f"tokens")
     session.flush()
+    return fresh
 
 
 # --- users -------------------------------------------------------------------------------

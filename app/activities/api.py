@@ -2,20 +2,19 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
 from app.accounts.permissions import Actor, Permission
 from app.activities.schemas import ActivityCreate, ActivityRead
 from app.activities.service import activity_page, add_activity, participants_of
-from app.api.deps import IdempotentDep, answer, problems, refuse_unstorable_text, requires_scope
+from app.api.deps import IdempotentDep, answer, problems, requires_scope
 from app.api.models import Scope
 from app.api.schemas import Limit, decode_cursor, encode_cursor
 from app.web.deps import DbSession, PathId
 
-router = APIRouter(prefix="/api/v1/projects", tags=["activities"],
-                   dependencies=[Depends(refuse_unstorable_text)])
+router = APIRouter(prefix="/api/v1/projects", tags=["activities"])
 ProjectId = Annotated[PathId, Path(description="The project's id.")]
 
 

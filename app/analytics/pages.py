@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.accounts.permissions import Actor, Permission
 from app.analytics import export as xlsx
-from app.analytics.schemas import METRIC_LABELS, FundsEntryIn, WarningRulesIn
+from app.analytics.schemas import METRIC_LABELS, TARGET_YEARS, FundsEntryIn, WarningRulesIn
 from app.analytics.service import (
     DIMENSIONS,
     LIGHTS,
@@ -23,6 +23,7 @@ from app.analytics.service import (
     save_target_grid,
     save_warning_rules,
     target_grid,
+    valid_period,
     warning_rules,
     warnings_href,
 )
@@ -34,6 +35,7 @@ from app.projects.pages.common import LABELS, parse_filters, query_dict, url_wit
 from app.projects.stages import STAGE_LABELS, STAGE_ORDER
 from app.web.deps import DbSession, PathId, requires
 from app.web.forms import app_error_fields, form_to_dict, validate_form
+from app.web.redirects import see_other
 from app.web.templating import is_htmx, render
 
 router = APIRouter(include_in_schema=False)
@@ -116,7 +118,7 @@ class CockpitView:
 
 
 def cockpit_view(
-    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    year: Annotated[int | None, Query(ge=TARGET_YEARS[0], le=TARGET_YEARS[1])] = None,
     quarter: Annotated[int, Query(ge=0, le=4)] = 0,
     mode: Annotated[str, Query(max_length=16)] = "now",
     by: Annotated[str, Query(max_length=16)] = "region",
@@ -199,7 +201,7 @@ def _targets_page(request: Request, db: DbSession, actor: Actor, year: int, quar
 async def targets_form(
     request: Request, db: DbSession,
     actor: Annotated[Actor, requires(Permission.lookup_manage)],
-    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    year: Annotated[int | None, Query(ge=TARGET_YEARS[0], le=TARGET_YEARS[1])] = None,
     quarter: Annotated[int, Query(ge=0, le=4)] = 0,
 ) -> Response:
     return _targets_page(request, db, actor, _year(year), quarter,
@@ -225,13 +227,12 @@ async def targets_save(
         if exc.status not in FORM_STATUSES:
             raise
         db.rollback()
+        if not valid_period(year, quarter):
+            year, quarter = _year(None), 0  # the grid shown again must be one that exists
         return _targets_page(request, db, actor, year, quarter,
                              errors=app_error_fields(exc, request.state.locale),
                              values=cells, status=exc.status, block="targets")
-    target = f"/cockpit/targets?year={year}&quarter={quarter}&saved=targets"
-    if is_htmx(request):
-        return Response(status_code=204, headers={"HX-Redirect": target})
-    return RedirectResponse(target, status_code=303)
+    return see_other(request, f"/cockpit/targets?year={year}&quarter={quarter}&saved=targets")
 
 
 @router.post("/cockpit/rules")
@@ -259,10 +260,7 @@ async def rules_save(
             typed = {}  # a form not shaped like the grid: show the grid empty, with the error
         return _targets_page(request, db, actor, year, 0, rule_errors=errors,
                              rule_values=typed, status=422, block="rules")
-    target = "/cockpit/targets?saved=rules"
-    if is_htmx(request):
-        return Response(status_code=204, headers={"HX-Redirect": target})
-    return RedirectResponse(target, status_code=303)
+    return see_other(request, "/cockpit/targets?saved=rules")
 
 
 # --- funds in place on a project (a fragment the project page can include) -----------------

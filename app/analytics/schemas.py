@@ -116,13 +116,14 @@ METRIC_LABELS: dict[str, str] = {
 MONEY_METRICS = frozenset({Metric.signed_amount.value, Metric.funds_in_place.value})
 
 CITY = ""  # the county code of a city-wide target, in forms
+TARGET_YEARS = (2000, 2100)  # the first and last year a target or a cockpit view may name
 
 
 class TargetIn(BaseModel):
     """One target: the year, 0 for the whole year or 1-4 for a quarter, a county or the city."""
 
     model_config = ConfigDict(extra="forbid")
-    year: Annotated[int, Field(ge=2000, le=2100), WHOLE_NUMBER]
+    year: Annotated[int, Field(ge=TARGET_YEARS[0], le=TARGET_YEARS[1]), WHOLE_NUMBER]
     quarter: Annotated[int, Field(ge=0, le=4), WHOLE_NUMBER] = 0
     county: Code | None = None
     metric: Metric

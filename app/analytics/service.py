@@ -28,6 +28,7 @@ from app.analytics.models import DEFAULT_RULES, FundsEntry, Target, WarningRule
 from app.analytics.schemas import (
     METRIC_LABELS,
     MONEY_METRICS,
+    TARGET_YEARS,
     BreakdownRow,
     FundsEntryIn,
     FunnelRow,
@@ -931,6 +932,11 @@ def target_grid(session: Session, actor: Actor, year: int, quarter: int) -> list
             for code, name, name_en in scopes]
 
 
+def valid_period(year: int, quarter: int) -> bool:
+    """A year targets may be set for, and 0 (the whole year) or a quarter."""
+    return TARGET_YEARS[0] <= year <= TARGET_YEARS[1] and 0 <= quarter <= 4
+
+
 def save_target_grid(session: Session, actor: Actor, year: int, quarter: int,
                      cells: dict[str, str], *, now: datetime | None = None) -> int:
     """Save a grid of targets posted as `t.<city or county>.<metric>`; an empty cell removes
@@ -938,7 +944,7 @@ def save_target_grid(session: Session, actor: Actor, year: int, quarter: int,
     now = now or utcnow()
     if not actor.can(Permission.lookup_manage):
         raise PermissionDenied(_("You may not do this."), action=Permission.lookup_manage.value)
-    if not 2000 <= year <= 2100 or not 0 <= quarter <= 4:
+    if not valid_period(year, quarter):
         raise ValidationFailed(_("Please choose a valid {label}."), field="year",
                                label=_("year"))
     parsed: list[tuple[str, TargetIn | None, str | None, str]] = []

@@ -1,9 +1,9 @@
 """Dependencies of the JSON door: the bearer-token actor with its rate limit, scope checks
 (which are permission checks, so the route walk in the tests sees them), If-Match,
-Idempotency-Key, input hygiene, and the problem responses every operation documents."""
+Idempotency-Key, and the problem responses every operation documents. Input hygiene is
+app-wide: app.web.text_guard."""
 
 import re
-from collections.abc import Iterable
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
@@ -14,7 +14,7 @@ from app.accounts.permissions import Actor, Permission
 from app.api import idempotency
 from app.api.auth import TokenRefused, resolve_bearer
 from app.api.ratelimit import TooManyRequests, hit
-from app.errors import AppError, PermissionDenied, ValidationFailed
+from app.errors import AppError, PermissionDenied
 from app.i18n import _
 from app.web.deps import DbSession, PasswordChangeRequired, PermissionCheck, client_ip
 
@@ -102,50 +102,6 @@ class ScopeCheck(PermissionCheck):
 
 def requires_scope(scope: str | None, permission: Permission) -> Any:
     return Depends(ScopeCheck(scope, permission))
-
-
-# --- input hygiene -------------------------------------------------------------------------
-
-def _bad_text(value: str) -> bool:
-    # PostgreSQL refuses NUL in text and no database stores a lone surrogate.
-    return "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value)
-
-
-def _walk(value: Any, path: str) -> Iterable[str]:
-    if isinstance(value, str):
-        if _bad_text(value):
-            yield path
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            name = f"{path}.{key}" if path else str(key)
-            if isinstance(key, str) and _bad_text(key):
-                yield name
-            yield from _walk(item, name)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _walk(item, f"{path}.{index}" if path else str(index))
-
-
-async def refuse_unstorable_text(request: Request) -> None:
-    """Router-wide: text that no database can store is a 422 naming the field, not a 500."""
-    fields = [name for name, value in request.query_params.multi_items() if _bad_text(value)]
-    content_type = request.headers.get("content-type", "")
-    if request.method in ("GET", "HEAD", "DELETE"):
-        pass
-    elif content_type.startswith("application/json"):
-        try:
-            body = await request.json()
-        except ValueError:
-            body = None  # FastAPI reports malformed JSON itself
-        fields.extend(_walk(body, ""))
-    elif content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-        form = await request.form()  # already parsed (and cached) for the endpoint
-        fields.extend(name for name, value in form.multi_items()
-                      if isinstance(value, str) and _bad_text(value))
-    if fields:
-        raise ValidationFailed(_("The field {name} contains characters that cannot be "
-                                 "stored (NUL or an unpaired surrogate)."), field=fields[0],
-                               name=fields[0])
 
 
 # --- versions: ETag and If-Match -----------------------------------------------------------

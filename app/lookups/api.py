@@ -4,19 +4,18 @@ published; a county-scoped caller sees its own county (and its zones) only."""
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Path
 from fastapi.responses import Response
 from pydantic import BaseModel
 
 from app.accounts.permissions import Actor, Permission
-from app.api.deps import answer, problems, refuse_unstorable_text, requires_scope
+from app.api.deps import answer, problems, requires_scope
 from app.i18n import translate
 from app.lookups.service import Option, leaders_for, lookup_options
 from app.projects.stages import STAGE_ORDER
 from app.web.deps import DbSession
 
-router = APIRouter(prefix="/api/v1", tags=["lookups"],
-                   dependencies=[Depends(refuse_unstorable_text)])
+router = APIRouter(prefix="/api/v1", tags=["lookups"])
 
 
 class LookupKind(StrEnum):

@@ -4,7 +4,7 @@ function, and shapes the answer; the rules live in app.projects.service."""
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from app.accounts.permissions import Actor, Permission
@@ -15,7 +15,6 @@ from app.api.deps import (
     etag,
     expected_version,
     problems,
-    refuse_unstorable_text,
     requires_scope,
 )
 from app.api.models import Scope
@@ -54,8 +53,7 @@ from app.projects.service import (
 )
 from app.web.deps import DbSession, PathId
 
-router = APIRouter(prefix="/api/v1/projects", tags=["projects"],
-                   dependencies=[Depends(refuse_unstorable_text)])
+router = APIRouter(prefix="/api/v1/projects", tags=["projects"])
 
 Reader = Annotated[Actor, requires_scope(Scope.projects_read.value, Permission.project_read)]
 Creator = Annotated[Actor, requires_scope(Scope.projects_write.value, Permission.project_create)]

@@ -7,6 +7,7 @@ Every change bumps `version`; a caller that read an older version is refused.
 
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import sqlalchemy as sa
 from pypinyin import Style, lazy_pinyin
@@ -648,6 +649,7 @@ def leader_history(session: Session, project_id: int, actor: Actor) -> list[Lead
 # --- saved views -------------------------------------------------------------------------
 
 MAX_SAVED_VIEWS = 20
+SAVED_QUERY_MAX = 2000  # the column's length
 
 
 def saved_views(session: Session, actor: Actor) -> list[SavedView]:
@@ -656,19 +658,25 @@ def saved_views(session: Session, actor: Actor) -> list[SavedView]:
 
 
 def save_view(session: Session, actor: Actor, name: str, query: str) -> SavedView:
+    """Saved in one canonical, percent-encoded form: what a link or a redirect header is
+    built from never holds a raw CR/LF, space or quote."""
     name = name.strip()
     if not name or len(name) > 40:
         raise ValidationFailed(_("Give the view a name of up to 40 characters."), field="name")
+    query = urlencode(parse_qsl(query.strip().lstrip("?")))
+    if len(query) > SAVED_QUERY_MAX:
+        raise ValidationFailed(_("These filters are too long to save as a view."),
+                               field="query")
     existing = session.scalar(select(SavedView).where(SavedView.user_id == actor.user_id,
                                                       SavedView.name == name))
     if existing is not None:
-        existing.query = query[:2000]
+        existing.query = query
         session.flush()
         return existing
     if len(saved_views(session, actor)) >= MAX_SAVED_VIEWS:
         raise ValidationFailed(_("At most {limit} saved views; delete one first."),
                                field="name", limit=MAX_SAVED_VIEWS)
-    view = SavedView(user_id=actor.user_id or 0, name=name, query=query[:2000])
+    view = SavedView(user_id=actor.user_id or 0, name=name, query=query)
     session.add(view)
     session.flush()
     return view

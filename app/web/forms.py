@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
-from app.errors import AppError
+from app.errors import AppError, ValidationFailed
 from app.i18n import _, translate
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -45,6 +45,9 @@ ERROR_MESSAGES = {
     "too_long": _("Too many entries in {label}."),
 }
 FALLBACK_MESSAGE = _("The {label} is not valid.")
+VERSION_REQUIRED = _("This form did not say which version of the project it was read at, so "
+                     "saving it could overwrite a newer change. Check the values below and "
+                     "send the form again.")
 
 
 def form_to_dict(form: FormData, *, lists: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -105,3 +108,13 @@ def validate_form(model: type[Model], data: dict[str, Any], labels: dict[str, st
         return model.model_validate(data), {}
     except ValidationError as exc:
         return None, field_errors(exc, labels, locale)
+
+
+def form_version(raw: Any) -> int:
+    """The version a form was read at (its hidden `version` field). Required, as If-Match
+    is in the API: a form without a readable one could overwrite a newer save unseen, so it
+    is refused (422 naming `version`), never taken as "skip the check"."""
+    text = raw.strip() if isinstance(raw, str) else ""
+    if not (text.isascii() and text.isdigit() and len(text) < 10):
+        raise ValidationFailed(VERSION_REQUIRED, field="version")
+    return int(text)

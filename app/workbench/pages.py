@@ -3,17 +3,18 @@ the one leader rule in app.projects.service.assign_leader."""
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.accounts.permissions import Actor, Permission
-from app.errors import AppError
+from app.errors import AppError, StaleVersion
 from app.i18n import _
 from app.projects.pages.common import LABELS
+from app.projects.queries import project_detail
 from app.projects.schemas import LeaderAssignIn
 from app.projects.service import assign_leader
 from app.web.deps import DbSession, PathId, requires
-from app.web.forms import app_error_fields, form_to_dict, validate_form
+from app.web.forms import app_error_fields, form_to_dict, form_version, validate_form
 from app.web.templating import is_htmx, render
 from app.workbench.queries import leader_board, leader_options, workbench
 
@@ -58,22 +59,26 @@ async def leaders_page(
 async def leaders_assign(
     request: Request, db: DbSession, project_id: PathId,
     actor: Annotated[Actor, requires(Permission.project_assign_leader)],
-    version: Annotated[int | None, Form(ge=1)] = None,
 ) -> Response:
     locale = request.state.locale
     values = form_to_dict(await request.form())
-    values.pop("version", None)
+    version = values.pop("version", None)  # as sent; the form carries it back
     data, errors = validate_form(LeaderAssignIn, values, ASSIGN_LABELS, locale)
     status = 422
     if data is not None:
         try:
-            assign_leader(db, project_id, data, expected_version=version, actor=actor)
+            assign_leader(db, project_id, data, expected_version=form_version(version),
+                          actor=actor)
         except AppError as exc:
             if exc.status not in FORM_STATUSES:
                 raise
             errors = app_error_fields(exc, locale)
             # htmx swaps 422 and 409 answers only; a stale version is a conflict too.
             status = 422 if exc.status == 422 else 409
+            if isinstance(exc, StaleVersion) or "version" in errors:
+                # Back with the current version: sending it once more is then deliberate.
+                db.rollback()
+                version = project_detail(db, actor, project_id).version
     if not errors:
         if is_htmx(request):
             return _board_page(request, db, actor, block="board")

@@ -68,3 +68,35 @@ def test_a_new_user_must_change_the_password_first(client, session):
         "password": "Fresh-Pass-9981", "password_again": "Fresh-Pass-9981"})
     assert "密码已修改" in changed.text
     assert client.get("/account").status_code == 200
+
+
+def test_a_password_change_signs_out_every_other_session_and_api_token(app, client,
+                                                                        signed_in):
+    from fastapi.testclient import TestClient
+
+    signed_in("zhang.wei")
+    other = TestClient(app, base_url="http://testserver")
+    assert login(other, "zhang.wei").status_code == 303
+    issued = client.post("/api/v1/auth/token", data={"username": "zhang.wei",
+                                                     "password": TEST_PASSWORD})
+    bearer = {"Authorization": f"Bearer {issued.json()['access_token']}"}
+    assert client.get("/api/v1/projects", headers=bearer).status_code == 200
+    old_id = client.cookies.get("zs_session")
+
+    changed = client.post("/account/password", data={
+        "current_password": TEST_PASSWORD, "password": "Ln-Tea-8841-new",
+        "password_again": "Ln-Tea-8841-new", "csrf_token": csrf_of(client)})
+    assert changed.status_code == 200
+
+    assert other.get("/account", follow_redirects=False).status_code == 303
+    assert client.get("/api/v1/projects", headers=bearer).status_code == 401
+    # This browser goes on, under a new session id (and with a new CSRF token).
+    assert client.cookies.get("zs_session") != old_id
+    page = client.get("/account", follow_redirects=False)
+    assert page.status_code == 200 and "张伟" in page.text
+    assert client.post("/account/language", data={"language": "zh_CN",
+                                                   "csrf_token": csrf_of(client)},
+                       follow_redirects=False).status_code == 303
+    stolen = TestClient(app, base_url="http://testserver", cookies={"zs_session": old_id})
+    assert stolen.get("/account", follow_redirects=False).status_code == 303
+    assert login(other, "zhang.wei", "Ln-Tea-8841-new").status_code == 303

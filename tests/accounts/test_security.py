@@ -16,6 +16,7 @@ from app.accounts.service import (
     check_password_policy,
     create_user,
     resolve_session,
+    set_password,
     set_user_active,
 )
 from app.audit.models import AuditEvent
@@ -122,6 +123,15 @@ def test_disabling_a_user_ends_all_their_sessions(session):
     assert count(session, UserSession, UserSession.user_id == user.id,
                  UserSession.revoked_at.is_(None)) == 0
 
+
+def test_a_password_set_without_a_session_to_keep_ends_them_all(session):
+    user = make_user(session)
+    tokens = [authenticate(session, "li.na", TEST_PASSWORD, ip=None, user_agent=None).token
+              for _ in range(2)]
+    kept = set_password(session, Actor.system("reset"), user, "Ln-Tea-8841-reset")
+    assert kept is None
+    assert all(resolve_session(session, token) is None for token in tokens)
+    assert authenticate(session, "li.na", "Ln-Tea-8841-reset", ip=None, user_agent=None).ok
 
 def test_a_new_session_id_at_every_login_and_the_old_one_ends(client, session):
     make_user(session)

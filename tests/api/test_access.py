@@ -212,6 +212,17 @@ def test_text_no_database_can_store_is_a_422(client, token, session):
     assert count(session, Project) == 0
 
 
+def test_the_api_refuses_control_characters_by_the_same_rule_as_the_pages(client, token,
+                                                                         session):
+    body = new_project()
+    body["investor"] = {**body["investor"], "name": "宏达\x1b[31m"}
+    response = client.post("/api/v1/projects", json=body, headers=bearer(token))
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["errors"][0]["field"] == "investor.name"
+    assert count(session, Project) == 0
+
+
 @pytest.mark.parametrize("path", ["/api/v1/projects", "/api/v1/openapi.json", "/api/docs"])
 def test_every_api_answer_carries_the_security_headers(client, token, path):
     response = client.get(path, headers=bearer(token))

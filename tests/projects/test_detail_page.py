@@ -12,8 +12,8 @@ from app.activities.models import Activity
 from app.activities.schemas import ActivityCreate
 from app.activities.service import add_activity
 from app.projects.models import LeaderAssignment, StageEvent, StatusChange, TeamMember
-from app.projects.schemas import LeaderAssignIn, ProjectUpdate, TransitionIn
-from app.projects.service import advance_stage, assign_leader, update_project
+from app.projects.schemas import LeaderAssignIn, PauseIn, ProjectUpdate, TransitionIn
+from app.projects.service import advance_stage, assign_leader, pause_project, update_project
 from tests.conftest import count, csrf_of, make_actor
 
 SIGNING = {"agreement_no": "LFXY-2026-001", "agreed_amount": "120000"}
@@ -433,6 +433,60 @@ def test_an_invalid_edit_is_refused_with_the_message_beside_the_field(client, si
     assert cleared.status_code == 422 and "项目名称不能为空" in cleared.text
     session.refresh(project)
     assert project.name == "宁远电池项目" and project.total_investment == Decimal("125000.50")
+
+
+# --- the version a form was read at --------------------------------------------------------
+
+VERSION_REFUSED = "此表单未带上读取时的项目版本"
+NO_VERSION = ({}, {"version": ""}, {"version": "abc"}, {"version": "²"})
+
+
+def test_a_stale_edit_without_its_version_is_refused_and_the_newer_save_stays(
+        client, signed_in, session, staff, project):
+    signed_in("zhang.wei")
+    fields = form_fields(client.get(f"/projects/{project.id}/edit").text, "edit-form")
+    update_project(session, project.id, ProjectUpdate(name="宁远电池项目（更名）"),
+                   expected_version=project.version, actor=staff)
+    session.commit()
+    typed = {k: v for k, v in fields.items() if k != "version"}
+    for version in NO_VERSION:
+        answer = post(client, f"/projects/{project.id}/edit",
+                      {**typed, **version, "name": "覆盖别人的名字", "description": "简介"})
+        assert answer.status_code == 422 and VERSION_REFUSED in answer.text, version
+        again = form_fields(answer.text, "edit-form")
+        assert again["name"] == "覆盖别人的名字"  # what was typed is kept
+    session.refresh(project)
+    assert project.name == "宁远电池项目（更名）" and project.description is None
+    # The form came back with the current version: saving it again is a deliberate choice.
+    assert again["version"] == str(project.version)
+
+
+@pytest.mark.parametrize(("action", "data"), [
+    ("advance", {"to_stage": "signed", **SIGNING}),
+    ("back", {"to_stage": "contact", "reason": "投资方重新评估"}),
+    ("pause", {"reason": "资金未到位"}),
+    ("terminate", {"reason_code": "investor_withdrew", "reason": "投资方撤回"}),
+    ("leader", {"reason": "工作调整"}),
+    ("resume", {"reason": "资金到位"}),
+])
+@pytest.mark.parametrize("htmx", [True, False])
+def test_every_action_refuses_a_form_without_its_version(client, signed_in, session, staff,
+                                                         other_leader, project, action, data,
+                                                         htmx):
+    signed_in("zhang.wei")
+    if action == "leader":
+        data = {**data, "leader_id": str(other_leader.user_id)}
+    if action == "resume":
+        pause_project(session, project.id, PauseIn(reason="暂缓"), expected_version=None,
+                      actor=staff)
+        session.commit()
+    before = snapshot(session, project)
+    for version in NO_VERSION:
+        answer = post(client, f"/projects/{project.id}/{action}", {**data, **version},
+                      htmx=htmx)
+        assert answer.status_code == 422 and VERSION_REFUSED in answer.text, version
+        assert f'name="version" value="{project.version}"' in answer.text
+    assert snapshot(session, project) == before
 
 
 # --- scope ---------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy import event, select
 
@@ -319,3 +320,17 @@ def test_statement_counts_do_not_grow_with_the_data(engine, client, signed_in, s
     assert session.scalar(select(sa.func.count()).select_from(Project)) == 200
     large = {path: _statements(engine, client, path) for path in ("/", "/leaders")}
     assert small == large
+
+
+@pytest.mark.parametrize("version", [None, "", "abc"])
+def test_an_assignment_without_its_version_is_refused_and_offers_the_current_one(
+        client, signed_in, session, make_project, leader, version):
+    signed_in("zhang.wei")
+    waiting = make_project(name="等待包联领导的项目")
+    token = csrf_of(client, "/leaders")
+    data = {"csrf_token": token, "leader_id": str(leader.user_id)}
+    answer = client.post(f"/leaders/assign/{waiting.id}", headers={"HX-Request": "true"},
+                         data=data if version is None else {**data, "version": version})
+    assert answer.status_code == 422 and "此表单未带上读取时的项目版本" in answer.text
+    assert f'name="version" value="{waiting.version}"' in answer.text
+    assert count(session, LeaderAssignment, LeaderAssignment.project_id == waiting.id) == 0

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from app.accounts.permissions import Actor, Permission
@@ -67,7 +67,8 @@ from app.projects.stages import (
     evidence_needed,
 )
 from app.web.deps import DbSession, PathId, requires
-from app.web.forms import app_error_fields, form_to_dict, validate_form
+from app.web.forms import app_error_fields, form_to_dict, form_version, validate_form
+from app.web.redirects import local_target, see_other
 from app.web.templating import is_htmx, render
 
 router = APIRouter()
@@ -222,21 +223,6 @@ def _next_stage(current: str) -> str | None:
     return STAGE_ORDER[rank].value if rank < len(STAGE_ORDER) else None
 
 
-def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return None
-
-
-def _version(raw: Any) -> int | None:
-    """The version the form was read at; a mangled one is no version any project has (0),
-    so the service refuses it as stale instead of skipping the check."""
-    text = raw.strip() if isinstance(raw, str) else ""
-    if not text:
-        return None
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else 0
-
-
 def _now_local_input() -> str:
     return local_datetime(utcnow()).strftime("%Y-%m-%dT%H:%M")
 
@@ -268,10 +254,7 @@ def _placed(errors: dict[str, str], action: str) -> dict[str, str]:
 
 
 def _done(request: Request, project_id: int, next_url: str | None = None) -> Response:
-    target = _safe_next(next_url) or f"/projects/{project_id}"
-    if is_htmx(request):
-        return Response(status_code=204, headers={"HX-Redirect": target})
-    return RedirectResponse(target, status_code=303)
+    return see_other(request, local_target(next_url) or f"/projects/{project_id}")
 
 
 # --- the page ------------------------------------------------------------------------------
@@ -361,7 +344,7 @@ def _action_form(request: Request, db: DbSession, actor: Actor, project_id: int,
                  status: int = 200, next_url: str | None = None) -> Response:
     """One action's form: the block alone for HTMX, else the page with the form open."""
     project = project_detail(db, actor, project_id)
-    values = {**values, "next": _safe_next(next_url) or ""}
+    values = {**values, "next": local_target(next_url) or ""}
     target = values.get("to_stage")
     if (action == "advance" and target in Stage.__members__
             and Stage(target).rank < Stage(project.stage).rank):
@@ -384,7 +367,7 @@ def _refused(request: Request, db: DbSession, actor: Actor, project_id: int, act
     # A stale version answers 409 (an htmx swap shows it); the form then carries the new
     # one, so sending it again is a deliberate choice. Otherwise the version read is kept.
     status = 409 if isinstance(exc, StaleVersion) else exc.status
-    if isinstance(exc, StaleVersion):
+    if isinstance(exc, StaleVersion) or any(p.field == "version" for p in exc.errors):
         values = {k: v for k, v in values.items() if k != "version"}
     return _action_form(request, db, actor, project_id, action, values=values,
                         errors=app_error_fields(exc, request.state.locale), status=status,
@@ -501,15 +484,21 @@ async def project_edit(
     project = project_detail(db, actor, project_id)
     fields = _edit_fields(project)
     typed, orig = _typed(form, fields)
-    version = _version(form.get("version"))
     # Only what this user changed is sent, so a concurrent edit of other fields survives.
     changed = {f: v for f, v in typed.items() if v != orig[f]}
     if not changed:
         return _done(request, project_id)
+    try:
+        version = form_version(form.get("version"))
+    except ValidationFailed as exc:
+        # Offered again with the current version: sending it once more is then deliberate.
+        return _edit_page(request, db, actor, project, values=typed, orig=orig,
+                          version=project.version, errors={"_": exc.detail(locale)},
+                          status=exc.status)
     data, errors = validate_form(ProjectUpdate, _update_data(changed), FORM_LABELS, locale)
     if data is None:
         return _edit_page(request, db, actor, project, values=typed, orig=orig,
-                          version=version or project.version, errors=errors, status=422)
+                          version=version, errors=errors, status=422)
     try:
         update_project(db, project_id, data, expected_version=version, actor=actor)
     except StaleVersion:
@@ -518,8 +507,8 @@ async def project_edit(
     except (ValidationFailed, Conflict) as exc:
         db.rollback()
         return _edit_page(request, db, actor, project, values=typed, orig=orig,
-                          version=version or project.version,
-                          errors=app_error_fields(exc, locale), status=exc.status)
+                          version=version, errors=app_error_fields(exc, locale),
+                          status=exc.status)
     return _done(request, project_id)
 
 
@@ -547,13 +536,15 @@ def _stale_edit(request: Request, db: DbSession, actor: Actor, project_id: int,
 # --- stage moves and status ----------------------------------------------------------------
 
 async def _read(request: Request, *, lists: tuple[str, ...] = ()
-                ) -> tuple[dict[str, Any], int | None, str | None]:
-    """The posted fields (as the schema names them), the version and where to go next."""
+                ) -> tuple[dict[str, Any], str, str | None]:
+    """The posted fields (as the schema names them), the version as sent (read by
+    form_version inside each action's refusal handling) and where to go next."""
     form = await request.form()
     data = form_to_dict(form, lists=lists)
-    version = _version(data.pop("version", None))
+    version = data.pop("version", None)
     next_url = data.pop("next", None)
-    return data, version, next_url if isinstance(next_url, str) else None
+    return (data, version if isinstance(version, str) else "",
+            next_url if isinstance(next_url, str) else None)
 
 
 @router.get("/projects/{project_id}/advance")
@@ -579,7 +570,8 @@ async def advance(
         return _action_form(request, db, actor, project_id, "advance", values=typed,
                             errors=errors, status=422, next_url=next_url)
     try:
-        advance_stage(db, project_id, payload, expected_version=version, actor=actor)
+        advance_stage(db, project_id, payload, expected_version=form_version(version),
+                      actor=actor)
     except (ValidationFailed, Conflict, StaleVersion) as exc:
         return _refused(request, db, actor, project_id, "advance", exc, typed, next_url)
     return _done(request, project_id, next_url)
@@ -603,7 +595,8 @@ def _simple_action(action: str, model: type, service: Any,
             return _action_form(request, db, actor, project_id, action, values=typed,
                                 errors=errors, status=422, next_url=next_url)
         try:
-            service(db, project_id, payload, expected_version=version, actor=actor)
+            service(db, project_id, payload, expected_version=form_version(version),
+                    actor=actor)
         except (ValidationFailed, Conflict, StaleVersion) as exc:
             return _refused(request, db, actor, project_id, action, exc, typed, next_url)
         return _done(request, project_id, next_url)
@@ -655,7 +648,4 @@ async def team_add(
         add_team_member(db, project_id, payload, actor=actor)
     except (ValidationFailed, Conflict) as exc:
         return _refused(request, db, actor, project_id, "team", exc, data)
-    target = f"/projects/{project_id}?tab=team"
-    if is_htmx(request):
-        return Response(status_code=204, headers={"HX-Redirect": target})
-    return RedirectResponse(target, status_code=303)
+    return see_other(request, f"/projects/{project_id}?tab=team")

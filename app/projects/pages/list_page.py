@@ -14,6 +14,7 @@ from app.projects.queries import count_by_stage, list_projects
 from app.projects.service import delete_view, save_view, saved_views
 from app.web.deps import DbSession, PathId, requires
 from app.web.forms import app_error_fields
+from app.web.redirects import see_other
 from app.web.templating import is_htmx, render
 
 router = APIRouter()
@@ -67,17 +68,14 @@ async def project_view_save(
     query: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     try:
-        save_view(db, actor, name, query.lstrip("?"))
+        view = save_view(db, actor, name, query)
     except AppError as exc:
         if not is_htmx(request):
             raise  # rendered as an error page with the message
         message = app_error_fields(exc, request.state.locale)
         return render(request, "projects/list.html", block="view_error", status=exc.status,
                       message=next(iter(message.values())))
-    target = "/projects" + (f"?{query.lstrip('?')}" if query.strip("?") else "")
-    if request.headers.get("hx-request"):
-        return Response(status_code=204, headers={"HX-Redirect": target})
-    return RedirectResponse(target, status_code=303)
+    return see_other(request, "/projects" + (f"?{view.query}" if view.query else ""))
 
 
 @router.post("/projects/views/{view_id}/delete")

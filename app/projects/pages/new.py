@@ -4,7 +4,7 @@ duplicate warning that offers to link "another project of the same investor"."""
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from app.accounts.permissions import Actor, Permission
 from app.errors import Conflict, ValidationFailed
@@ -17,7 +17,8 @@ from app.projects.schemas import FIELD_LABELS, ProjectCreate
 from app.projects.service import create_project
 from app.web.deps import DbSession, requires
 from app.web.forms import app_error_fields, form_to_dict, validate_form
-from app.web.templating import is_htmx, render, render_fragment
+from app.web.redirects import see_other
+from app.web.templating import render, render_fragment
 
 router = APIRouter()
 
@@ -165,7 +166,4 @@ async def project_create(
                   else app_error_fields(exc, locale))
         return _page(request, db, actor, form=form, errors=errors, status=exc.status,
                      conflict=conflict)
-    target = f"/projects/{project.id}"
-    if is_htmx(request):
-        return Response(status_code=204, headers={"HX-Redirect": target})
-    return RedirectResponse(target, status_code=303)
+    return see_other(request, f"/projects/{project.id}")
