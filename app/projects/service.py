@@ -295,8 +295,10 @@ def create_project(session: Session, data: ProjectCreate, *, actor: Actor,
             project_id=first.id,
         )
 
-    investor = resolve_investor(session, data.investor)
+    # The year's counter row before the investor: a new investor raises the data version
+    # (app.audit.service.record on the order of locks).
     code = next_project_code(session, local_date(now).year, prefix)
+    investor = resolve_investor(session, data.investor)
     fields = data.model_dump(exclude={"investor", "leader_id", "same_investor_as",
                                       *LOOKUP_FIELDS})
     project = Project(
