@@ -34,6 +34,7 @@ from app.investors.models import Investor
 from app.investors.service import (
     clean_credit_code,
     find_matching_investors,
+    lock_investor_identity,
     resolve_investor,
     works_on_project,
 )
@@ -269,6 +270,7 @@ def create_project(session: Session, data: ProjectCreate, *, actor: Actor,
         raise ValidationFailed(_("A confidential project needs a code name."), field="code_name")
 
     credit_code = clean_credit_code(data.investor.credit_code)
+    lock_investor_identity(session, credit_code=credit_code, name=data.investor.name)
     same_investor = find_duplicate_projects(session, investor_name=data.investor.name,
                                             credit_code=credit_code, live_only=False)
     duplicates = [p for p in same_investor if p.status in LIVE_STATUSES]
