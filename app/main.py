@@ -25,7 +25,6 @@ from app.db import get_engine, write_bind
 from app.errors import AppError, PermissionDenied
 from app.i18n import _, translate
 from app.web.deps import CsrfRefused, LoginRequired, PasswordChangeRequired, request_locale
-from app.web.retry import RETRY_AFTER_SECONDS, ReplayLostLockRace
 from app.web.security import SecurityHeadersMiddleware
 from app.web.templating import is_htmx, render
 
@@ -181,6 +180,8 @@ async def server_error_handler(request: Request, exc: Exception) -> Response:
 
 def busy_response(request: Request) -> Response:
     """A request that lost its lock race every time (app.web.retry): nothing was saved."""
+    from app.web.retry import RETRY_AFTER_SECONDS
+
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     message = translate(BUSY, _locale(request))
     if _is_api(request):
@@ -215,6 +216,7 @@ def create_app(session_factory: SessionFactory | None = None) -> FastAPI:
     from app.lookups.api import router as lookups_api
     from app.projects.api import router as projects_api
     from app.projects.pages import router as project_pages
+    from app.web.retry import ReplayLostLockRace
     from app.workbench.pages import router as workbench_pages
 
     settings = get_settings()
