@@ -6,6 +6,7 @@ README's "Design" section and bench/list_bench.py for what it measures today.
 Services never commit; `session_scope` commits once per request or rolls back.
 """
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -33,8 +34,30 @@ SQLModel.metadata.naming_convention = NAMING_CONVENTION
 MONEY_PLACES = Decimal("0.01")
 
 
+# PostgreSQL ends one transaction to let another go on: serialization failure, deadlock.
+LOST_RACE_STATES = frozenset({"40001", "40P01"})
+# SQLite gives up after its busy time-out: SQLITE_BUSY, SQLITE_LOCKED (low byte of the code).
+LOST_RACE_SQLITE_CODES = frozenset({5, 6})
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def lost_lock_race(exc: BaseException) -> bool:
+    """Did a statement fail only because another transaction held what it needed? Then
+    nothing of its transaction was kept, and running it again from the start may succeed."""
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return False
+    cause = exc.orig
+    if getattr(cause, "sqlstate", None) in LOST_RACE_STATES:
+        return True
+    if not isinstance(cause, sqlite3.OperationalError):
+        return False
+    code = getattr(cause, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in LOST_RACE_SQLITE_CODES
+    return str(cause).startswith(("database is locked", "database table is locked"))
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):

@@ -47,10 +47,13 @@ HTTP_TITLES = {
     428: _("Precondition required"),
     429: _("Too many requests"),
     500: _("Server error"),
+    503: _("Server busy"),
 }
 
 
 SERVER_ERROR = _("An unexpected error occurred; it has been logged.")
+BUSY = _("The server is busy with other changes and saved nothing. Please try again in a "
+         "moment.")
 
 
 class ZhaoshangApp(FastAPI):
@@ -177,6 +180,19 @@ async def server_error_handler(request: Request, exc: Exception) -> Response:
     return error_page(request, 500, translate(SERVER_ERROR, _locale(request)))
 
 
+def busy_response(request: Request) -> Response:
+    """A request that lost its lock race every time (app.web.retry): nothing was saved."""
+    from app.web.retry import RETRY_AFTER_SECONDS
+
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    message = translate(BUSY, _locale(request))
+    if _is_api(request):
+        return problem(503, message, "busy", headers=headers)
+    response = error_page(request, 503, message)
+    response.headers.update(headers)
+    return response
+
+
 def iter_api_routes(routes: list[Any]) -> Iterator[APIRoute]:
     """Every endpoint, including those of included routers (FastAPI nests them lazily)."""
     for route in routes:
@@ -202,6 +218,7 @@ def create_app(session_factory: SessionFactory | None = None) -> FastAPI:
     from app.lookups.api import router as lookups_api
     from app.projects.api import router as projects_api
     from app.projects.pages import router as project_pages
+    from app.web.retry import ReplayLostLockRace
     from app.workbench.pages import router as workbench_pages
 
     settings = get_settings()
@@ -222,6 +239,8 @@ def create_app(session_factory: SessionFactory | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_exception_handler(Exception, server_error_handler)
+    # Added first, so it sits inside the size limit (each add wraps what came before).
+    app.add_middleware(ReplayLostLockRace, busy=busy_response)
     app.add_middleware(BodySizeLimitMiddleware,
                        max_bytes=lambda: get_settings().api_max_body_bytes)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")

@@ -11,6 +11,7 @@ import secrets
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -78,6 +79,57 @@ def throwaway_database(folder: Path) -> Iterator[str]:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+@pytest.fixture
+def fresh_engine(tmp_path: Path) -> Iterator[Engine]:
+    """A migrated database of its own whose transactions really commit, for races: the
+    rolled-back test connection is one connection and cannot show one."""
+    with throwaway_database(tmp_path) as url:
+        command.upgrade(alembic_config(url), "head")
+        engine = create_db_engine(url)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture
+def live_app(fresh_engine: Engine):
+    """The app as it runs: the default session factory on `fresh_engine`, one real
+    transaction per request."""
+    from app.main import create_app, default_session_factory
+
+    return create_app(session_factory=default_session_factory(fresh_engine))
+
+
+def race(workers: int, task: Callable[[int], Any]) -> list[Any]:
+    """task(0) ... task(workers - 1) in threads released together; their results in order.
+    Each thread should use its own TestClient: each request then runs on its own event
+    loop, so requests really overlap."""
+    start = threading.Barrier(workers)
+
+    def run(n: int) -> Any:
+        start.wait()
+        return task(n)
+
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(run, range(workers)))
+
+
+def agency_token(engine: Engine) -> str:
+    """A committed city-wide agency client with every scope and room for bursts."""
+    from app.db import session_scope
+
+    with session_scope(engine=engine) as session:
+        return create_client(session, Actor.system("test"), name=f"客户端{uuid.uuid4().hex[:6]}",
+                             scopes=ALL_SCOPES, rate_limit_per_minute=100_000).token
+
+
+def live_client(app: Any) -> TestClient:
+    """A client for one racing thread: no lifespan, and a crash is an answer (500) to count,
+    not an exception."""
+    return TestClient(app, raise_server_exceptions=False)
 
 
 @pytest.fixture(scope="session")

@@ -271,7 +271,12 @@ def authenticate(session: Session, username: str, password: str, *, ip: str | No
     settings = get_settings()
     attempt = Actor(user_id=None, name=username[:64], roles=frozenset(), county_code=None,
                     ip=ip, user_agent=user_agent)
-    user = session.scalar(select(User).where(User.username == username.strip()))
+    # Row-locked before the password is checked: concurrent guesses queue here and each sees
+    # the failures and lock-out before it, so at most the limit of them are ever checked.
+    # NO KEY: rows that merely reference the user do not wait. (SQLite: BEGIN IMMEDIATE.)
+    user = session.scalar(select(User).where(User.username == username.strip())
+                          .with_for_update(key_share=True)
+                          .execution_options(populate_existing=True))
     if user is None:
         verify_password(_DUMMY_HASH, password)
         record(session, attempt, "auth.login_failed", outcome="failure",

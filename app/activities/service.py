@@ -52,14 +52,15 @@ def add_activity(session: Session, project_id: int, data: ActivityCreate, *,
     session.flush()
     session.add_all(ActivityParticipant(activity_id=activity.id, user_id=user_id)
                     for user_id in participant_ids)
-    record(session, actor, "activity.create", object_type="project", object_id=project.id,
-           changes={"activity_id": [None, activity.id], "kind": [None, activity.kind],
-                    "next_due_on": [None, activity.next_due_on]}, now=now)
     # Denormalised for the "no follow-up in N days" lists (indexed; see PERFORMANCE.md).
     # Not a project edit, so the version stays: a follow-up never makes an edit stale.
+    # Before `record`: the project's row first, then the audit's locks (app.audit.service).
     if project.last_activity_at is None or data.happened_at >= project.last_activity_at:
         project.last_activity_at = data.happened_at
         project.next_follow_up_on = data.next_due_on
+    record(session, actor, "activity.create", object_type="project", object_id=project.id,
+           changes={"activity_id": [None, activity.id], "kind": [None, activity.kind],
+                    "next_due_on": [None, activity.next_due_on]}, now=now)
     session.flush()
     return activity
 

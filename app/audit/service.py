@@ -13,6 +13,12 @@ the same last hash:
 - PostgreSQL: `record` first takes a transaction-level advisory lock, so audit writers queue
   until the holder commits or rolls back, and ids come from the sequence in chain order.
   This relies on READ COMMITTED (the default): the read after the lock sees the last commit.
+  Before it, `record` takes the data version's row lock (app.analytics.cache), which the
+  triggers take at a writer's first change to a cockpit table: taken in both orders by
+  two writers (a follow-up audited first and then touched its project, a create the other
+  way round), the two locks deadlocked. The order for every writer: the rows it changes,
+  then the data version, then the chain; a service changes or locks its rows before
+  calling `record`.
 - SQLite: write transactions are already serialised (`session_scope` opens them with BEGIN
   IMMEDIATE, see app/db.py); a deferred transaction that tries to write after another one
   committed fails with "database is locked" instead of forking.
@@ -40,6 +46,7 @@ from sqlmodel import Session
 
 from app.accounts.models import User
 from app.accounts.permissions import Actor, Permission
+from app.analytics.cache import lock_data_version
 from app.analytics.models import Target
 from app.api.models import ApiClient, WebhookSubscription
 from app.audit.anchors import Anchor
@@ -231,6 +238,8 @@ def record(
         "detail": _clean(detail, "detail"),
     }
     if session.get_bind().dialect.name == "postgresql":
+        # Lock order, the same in every writer: the data version's row, then the chain.
+        lock_data_version(session)
         session.execute(sa.select(sa.func.pg_advisory_xact_lock(CHAIN_LOCK_KEY)))
     content["prev_hash"] = _last_hash(session)
     keyring = AuditKeyring.from_settings()

@@ -1,11 +1,12 @@
 """Investor identity: credit codes (GB 32100-2015), name normalisation, finding matches;
 and contacts' personal information, masked for those who do not work on the project."""
 
+import hashlib
 import unicodedata
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
 from app.accounts.permissions import Actor, Permission
@@ -27,6 +28,9 @@ EMAIL = cast(EncryptedField, InvestorContact.email)
 COMPANY_SUFFIXES = (
     "股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "集团公司", "集团", "公司",
 )
+# pg_advisory_xact_lock(space, key) for one investor identity: "ZSIN" as a signed int. The
+# two-int key space does not overlap the one-bigint space of the audit chain's lock.
+IDENTITY_LOCK_SPACE = int.from_bytes(b"ZSIN", "big", signed=True)
 
 
 def credit_code_check_char(first17: str) -> str:
@@ -68,13 +72,44 @@ def normalize_name(name: str) -> str:
     return text
 
 
-def find_matching_investors(session: Session, *, credit_code: str | None,
-                            name: str) -> list[Investor]:
-    """Investors that are the same company: same credit code, or same normalised name."""
+def _same_company(credit_code: str | None, name: str) -> Any:
     conditions = [Investor.normalized_name == normalize_name(name)]
     if credit_code:
         conditions.append(Investor.credit_code == credit_code)
-    return list(session.scalars(select(Investor).where(or_(*conditions)).order_by(Investor.id)))
+    return or_(*conditions)
+
+
+def find_matching_investors(session: Session, *, credit_code: str | None,
+                            name: str) -> list[Investor]:
+    """Investors that are the same company: same credit code, or same normalised name."""
+    return list(session.scalars(select(Investor).where(_same_company(credit_code, name))
+                                .order_by(Investor.id)))
+
+
+def _identity_key(kind: str, value: str) -> int:
+    digest = hashlib.blake2b(f"{kind}:{value}".encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def lock_investor_identity(session: Session, *, credit_code: str | None, name: str) -> None:
+    """Until the transaction ends, no one else checks or changes the projects of this
+    company, so a duplicate check and the insert after it act as one step.
+
+    PostgreSQL: advisory locks on the normalised name and the credit code (sorted, so two
+    racers queue instead of deadlocking) keep a second racer from creating the same new
+    investor; then row locks on the investors either already matches, found through the
+    other key by a racer that shares no key with us. FOR NO KEY UPDATE: inserting a project
+    that references the investor does not wait. SQLite needs nothing: a write transaction
+    holds the whole database from its BEGIN IMMEDIATE (app.db)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    keys = {_identity_key("name", normalize_name(name))}
+    if credit_code:
+        keys.add(_identity_key("code", credit_code))
+    for key in sorted(keys):
+        session.execute(select(func.pg_advisory_xact_lock(IDENTITY_LOCK_SPACE, key)))
+    session.execute(select(Investor.id).where(_same_company(credit_code, name))
+                    .order_by(Investor.id).with_for_update(key_share=True))
 
 
 def resolve_investor(session: Session, data: InvestorIn) -> Investor:

@@ -32,7 +32,12 @@ from app.errors import (
 )
 from app.i18n import _
 from app.investors.models import Investor
-from app.investors.service import clean_credit_code, find_matching_investors, resolve_investor
+from app.investors.service import (
+    clean_credit_code,
+    find_matching_investors,
+    lock_investor_identity,
+    resolve_investor,
+)
 from app.lookups.models import Category, Chain, ChainLink, County, Method, Region, Zone
 from app.projects.confidential import CONFIDENTIAL_FIELDS, shown_names, works_on_project
 from app.projects.models import (
@@ -262,6 +267,7 @@ def create_project(session: Session, data: ProjectCreate, *, actor: Actor,
         raise ValidationFailed(_("A confidential project needs a code name."), field="code_name")
 
     credit_code = clean_credit_code(data.investor.credit_code)
+    lock_investor_identity(session, credit_code=credit_code, name=data.investor.name)
     same_investor = find_duplicate_projects(session, investor_name=data.investor.name,
                                             credit_code=credit_code, live_only=False)
     duplicates = [p for p in same_investor if p.status in LIVE_STATUSES]
@@ -288,8 +294,10 @@ def create_project(session: Session, data: ProjectCreate, *, actor: Actor,
             project_id=first.id,
         )
 
-    investor = resolve_investor(session, data.investor)
+    # The year's counter row before the investor: a new investor raises the data version
+    # (app.audit.service.record on the order of locks).
     code = next_project_code(session, local_date(now).year, prefix)
+    investor = resolve_investor(session, data.investor)
     fields = data.model_dump(exclude={"investor", "leader_id", "same_investor_as",
                                       *LOOKUP_FIELDS})
     project = Project(

@@ -33,7 +33,9 @@ PUBLIC_PATHS = frozenset({
 
 
 async def get_db(request: Request) -> AsyncIterator[Session]:
-    """One unit of work per request: commit before the response is sent, or roll back."""
+    """One unit of work per request: commit before the response is sent, or roll back.
+    One that lost a lock race (deadlock, "database is locked") is run again, whole, by
+    app.web.retry."""
     write = request.method not in SAFE_METHODS
     session: Session = request.app.state.session_factory(write)
     try:
