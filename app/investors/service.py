@@ -2,6 +2,7 @@
 and contacts' personal information, masked for those who do not work on the project."""
 
 import hashlib
+import logging
 import unicodedata
 from dataclasses import dataclass
 from typing import Any, cast
@@ -12,12 +13,14 @@ from sqlmodel import Session
 from app.accounts.permissions import Actor, Permission
 from app.audit.models import AuditAction
 from app.audit.service import record
-from app.crypto import EncryptedField
+from app.crypto import EncryptedField, UnreadableValue
 from app.errors import PermissionDenied, ValidationFailed
 from app.i18n import _
 from app.investors.models import Investor, InvestorContact
 from app.investors.schemas import InvestorIn
 from app.projects.confidential import works_on_project
+
+log = logging.getLogger("zhaoshang.investors")
 
 CREDIT_CODE_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -166,7 +169,9 @@ def contact_identities(name: str, phone_indexes: set[str],
 
 @dataclass(frozen=True)
 class ContactView:
-    """A contact as shown: `masked` when phone or e-mail were hidden from this reader."""
+    """A contact as shown: `masked` when phone or e-mail were hidden from this reader,
+    `unreadable` when a stored value does not decrypt (changed in the database, or its key
+    gone): shown as such, never as some other value, and logged for the administrator."""
 
     id: int
     name: str
@@ -174,6 +179,22 @@ class ContactView:
     phone: str | None
     email: str | None
     masked: bool
+    unreadable: bool = False
+
+
+def _contact_view(contact: InvestorContact, full: bool) -> ContactView:
+    try:
+        phone, email = contact.phone, contact.email
+    except UnreadableValue as exc:
+        log.error("contact %s: %s", contact.id, exc)
+        return ContactView(id=contact.id or 0, name=contact.name, title=contact.title,
+                           phone=None, email=None, masked=False, unreadable=True)
+    return ContactView(
+        id=contact.id or 0, name=contact.name, title=contact.title,
+        phone=phone if full else mask_phone(phone),
+        email=email if full else mask_email(email),
+        masked=not full and bool(phone or email),
+    )
 
 
 def _mask_chars(text: str, keep_head: int, keep_tail: int) -> str:
@@ -233,12 +254,4 @@ def project_contacts(session: Session, actor: Actor, project_id: int, *,
                object_id=project.id,
                detail="investor_contact " + ",".join(str(c.id) for c in contacts))
     full = unmask or works_on_project(session, actor, project)
-    return [
-        ContactView(
-            id=c.id or 0, name=c.name, title=c.title,
-            phone=c.phone if full else mask_phone(c.phone),
-            email=c.email if full else mask_email(c.email),
-            masked=not full and bool(c.phone or c.email),
-        )
-        for c in contacts
-    ]
+    return [_contact_view(c, full) for c in contacts]

@@ -96,3 +96,20 @@ def test_a_changed_ciphertext_is_refused(session, make_project):
 
     with pytest.raises(UnreadableValue, match="changed or moved"):
         _ = contact.phone
+
+
+def test_the_contacts_page_marks_an_unreadable_phone_and_still_shows_the_others(
+        session, make_project, signed_in, client):
+    project = add_contacts(make_project, ContactIn(name="陈经理", phone="13812341234"),
+                           ContactIn(name="刘女士", phone="13900000000"))
+    chen, liu = session.scalars(sa.select(InvestorContact).order_by(InvestorContact.id))
+    session.execute(sa.text("UPDATE investor_contact SET phone_encrypted = :v WHERE id = :id"),
+                    {"v": chen.phone_encrypted, "id": liu.id})
+    session.commit()
+    signed_in("admin.a", roles=["admin"])
+
+    page = client.get(f"/projects/{project.id}/contacts")
+
+    assert page.status_code == 200
+    assert "13812341234" in page.text
+    assert "无法解密" in page.text
