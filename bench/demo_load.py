@@ -6,8 +6,8 @@ Each run is a fresh interpreter on a fresh throw-away database (SQLite, or a new
 beside --postgres), doing what the CLI does: `upgrade_database`, then `load_demo` in one
 unit of work. It prints the seconds of each part per run, then the medians; the load's CPU
 seconds too, which vary less than the wall clock on a shared machine. --checkout DIR runs
-another checkout with its own .venv (e.g. main before a change): compare the two in the
-same go. Nothing here is a test.
+another checkout (with its own .venv, or this interpreter), e.g. main before a change:
+compare the two in the same go. Nothing here is a test.
 
     .venv/bin/python bench/demo_load.py [--runs 3] [--postgres URL] [--checkout DIR]
 """
@@ -60,7 +60,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--postgres", help="a PostgreSQL URL; runs use new databases beside it")
-    parser.add_argument("--checkout", type=Path, help="another checkout with its own .venv")
+    parser.add_argument("--checkout", type=Path, help="another checkout to measure")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # a child's single run
     args = parser.parse_args()
     if args.one:
@@ -70,7 +70,8 @@ def main() -> None:
     from bench.cockpit_bench import throwaway
 
     root = (args.checkout or ROOT).resolve()
-    python = str(root / ".venv" / "bin" / "python")
+    venv_python = root / ".venv" / "bin" / "python"
+    python = str(venv_python) if venv_python.exists() else sys.executable
     results = []
     print(f"{root} on {'PostgreSQL' if args.postgres else 'SQLite'}:")
     for number in range(1, args.runs + 1):

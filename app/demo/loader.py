@@ -23,7 +23,7 @@ from app.accounts.models import User
 from app.accounts.permissions import Actor
 from app.accounts.service import create_user, hash_password
 from app.activities.schemas import ActivityCreate
-from app.activities.service import add_activity
+from app.activities.service import FollowUp, add_activities
 from app.audit.service import chained_at_end
 from app.clock import local_date
 from app.config import get_settings
@@ -169,18 +169,24 @@ def run_project(session: Session, plan: ProjectPlan, actors: dict[str, Actor],
                              prefix=prefix)
     assert project.id is not None
     pid = project.id
+    # Follow-ups in a row are written together before the next step: each is checked
+    # against the project as it was then and audited in its place.
+    follow_ups: list[FollowUp] = []
     for step in plan.steps:
         actor = actors[step.actor]
         now = step.at
         payload = step.data
         if step.action == "activity":
-            add_activity(session, pid, ActivityCreate(
+            follow_ups.append(FollowUp(ActivityCreate(
                 kind=payload["kind"], happened_at=step.at, summary=payload["summary"],
                 next_step=payload["next_step"], next_due_on=payload["next_due_on"],
                 participant_ids=[user_id(u) for u in payload["participants"]],
                 other_participants=payload["other_participants"],
-            ), actor=actor, now=now + RECORDING_DELAY)
-        elif step.action == "advance":
+            ), actor, now + RECORDING_DELAY))
+            continue
+        add_activities(session, pid, follow_ups)
+        follow_ups.clear()
+        if step.action == "advance":
             advance_stage(session, pid, TransitionIn.model_validate(payload),
                           expected_version=None, actor=actor, now=now)
         elif step.action == "back":
@@ -205,4 +211,5 @@ def run_project(session: Session, plan: ProjectPlan, actors: dict[str, Actor],
                               expected_version=None, actor=actor, now=now)
         else:  # pragma: no cover - the plan only makes the steps above
             raise ValueError(f"unknown demo step {step.action}")
+    add_activities(session, pid, follow_ups)
     return pid
