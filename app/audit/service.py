@@ -278,8 +278,9 @@ def chained_at_end(session: Session) -> Iterator[None]:
     """For a bulk load in one unit of work (the demo): in the block `record` queues its rows,
     and they are chained and written in one go when it ends, in the order recorded. The
     trail is the one writing each at once gives, without a read of the chain's head and a
-    flush a row. Nothing in the block may read the trail; on an error nothing is written
-    (the caller rolls back)."""
+    flush a row. Nothing in the block may read the trail or roll back part of the work
+    (a queued row would outlive it); on an error nothing is written (the caller rolls
+    back)."""
     if _QUEUE_KEY in session.info:
         raise RuntimeError("chained_at_end does not nest")
     queue: list[tuple[AuditEvent, dict[str, Any]]] = []

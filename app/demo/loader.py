@@ -4,10 +4,11 @@ Each project is created at its first-report moment and then taken through its st
 order, each call with its own `now`; nothing is written around the services. The caller's
 unit of work commits (services only flush).
 
-What made it slow, not the rules: argon2 hashed the one demo password for every user (a
-fifth of a second each), the audit trail read its head and flushed once per row, and the
-services looked up the lookup rows and users by key again and again (the session's
-identity map keeps a row only while something refers to it).
+What made a first run slow was not the rules: argon2 hashed the one demo password for
+every user (a fifth of a second each), the audit trail read its head and flushed once a
+row, each follow-up was flushed on its own, and the services looked lookup rows and users
+up by key again and again (the session's identity map keeps a row only while something
+refers to it). bench/demo_load.py measures it.
 """
 
 import random
