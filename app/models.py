@@ -13,10 +13,11 @@ from app.api.models import (
     WebhookSubscription,
 )
 from app.audit.models import AuditEvent
-from app.investors.models import Investor, InvestorContact
 from app.lookups.models import Category, Chain, ChainLink, County, Method, Region, Zone
 from app.projects.models import (
     CodeSequence,
+    Investor,
+    InvestorContact,
     LeaderAssignment,
     PlanMilestone,
     Project,

@@ -22,10 +22,10 @@ from app.config import get_settings
 from app.db import Money, utcnow
 from app.errors import NotFound
 from app.i18n import _
-from app.investors.models import Investor
 from app.lookups.models import Category, Chain, ChainLink, County, Method, Region, Zone
 from app.projects.confidential import viewer_columns
 from app.projects.models import (
+    Investor,
     LeaderAssignment,
     PlanMilestone,
     Project,

@@ -31,17 +31,17 @@ from app.errors import (
     ValidationFailed,
 )
 from app.i18n import _
-from app.investors.models import Investor
-from app.investors.service import (
+from app.lookups.models import Category, Chain, ChainLink, County, Method, Region, Zone
+from app.projects.confidential import CONFIDENTIAL_FIELDS, shown_names, works_on_project
+from app.projects.investors import (
     clean_credit_code,
     find_matching_investors,
     lock_investor_identity,
     resolve_investor,
 )
-from app.lookups.models import Category, Chain, ChainLink, County, Method, Region, Zone
-from app.projects.confidential import CONFIDENTIAL_FIELDS, shown_names, works_on_project
 from app.projects.models import (
     CodeSequence,
+    Investor,
     LeaderAssignment,
     Project,
     SavedView,

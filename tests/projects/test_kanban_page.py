@@ -9,10 +9,9 @@ import pytest
 from sqlalchemy import event, func, select
 
 from app.db import utcnow
-from app.investors.schemas import InvestorIn
 from app.projects.models import Project
 from app.projects.pages.kanban import PER_COLUMN
-from app.projects.schemas import TerminateIn, TransitionIn
+from app.projects.schemas import InvestorIn, TerminateIn, TransitionIn
 from app.projects.service import advance_stage, terminate_project
 from app.web.templating import money_large
 

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from app.investors.schemas import InvestorIn
+from app.projects.schemas import InvestorIn
 
 
 def test_list_shows_projects_count_and_total(client, signed_in, make_project):

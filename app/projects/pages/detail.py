@@ -24,7 +24,6 @@ from app.config import get_settings
 from app.db import utcnow
 from app.errors import AppError, Conflict, PermissionDenied, StaleVersion, ValidationFailed
 from app.i18n import _, translate
-from app.investors.service import project_contacts
 from app.lookups.service import colleagues, leaders, lookup_options
 from app.projects.confidential import CONFIDENTIAL_FIELDS
 from app.projects.pages.common import LABELS
@@ -307,10 +306,7 @@ def _page(request: Request, db: DbSession, actor: Actor, project: Any, *,
         choices.update(_form_context(db, actor, project, action, forms[action]))
     timeline = project_timeline(db, actor, project_id, limit=TIMELINE_LIMIT)
     tab_data: dict[str, Any] = {}
-    if tab == "investor":
-        tab_data["contacts"] = project_contacts(db, actor, project_id)
-        tab_data["can_unmask"] = actor.can(Permission.contact_unmask)
-    elif tab == "history":
+    if tab == "history":
         tab_data["history"] = list(reversed(history_for_project(db, actor, project_id)))
     return render(
         request, TEMPLATE, block=block, status=status, active_nav="projects",

@@ -9,8 +9,8 @@ from fastapi.responses import Response
 from app.accounts.permissions import Actor, Permission
 from app.errors import Conflict, ValidationFailed
 from app.i18n import _, translate
-from app.investors.service import clean_credit_code
 from app.lookups.service import LookupOptions, leaders, lookup_options
+from app.projects.investors import clean_credit_code
 from app.projects.pages.common import LABELS
 from app.projects.queries import duplicate_candidates
 from app.projects.schemas import FIELD_LABELS, ProjectCreate
