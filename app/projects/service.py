@@ -32,6 +32,7 @@ from app.errors import (
 )
 from app.i18n import _
 from app.lookups.models import Category, Chain, ChainLink, County, Method, Region, Zone
+from app.lookups.service import PersonOption
 from app.projects.confidential import CONFIDENTIAL_FIELDS, shown_names, works_on_project
 from app.projects.investors import (
     clean_credit_code,
@@ -183,16 +184,9 @@ def _check_lookups(session: Session, values: dict[str, str | None]) -> None:
         raise ValidationFailed(problems[0].message, errors=problems, **problems[0].params)
 
 
-def _require_leader(session: Session, leader_id: int, field: str = "leader_id") -> User:
-    leader = session.get(User, leader_id)
-    is_leader = leader is not None and session.scalar(
-        select(func.count()).select_from(UserRole)
-        .where(UserRole.user_id == leader_id, UserRole.role == "leader")
-    )
-    if leader is None or not leader.is_active or not is_leader:
-        raise ValidationFailed(_("User {user_id} is not an active leader."), field=field,
-                               user_id=leader_id)
-    return leader
+def _county_name(session: Session, code: str | None) -> str:
+    county = session.get(County, code) if code else None
+    return county.name if county else (code or "")
 
 
 def _check_business_date(happened_on: date, not_before: date | None, now: datetime,
@@ -262,7 +256,7 @@ def create_project(session: Session, data: ProjectCreate, *, actor: Actor,
                                field="county")
     _check_lookups(session, {f: getattr(data, f) for f in LOOKUP_FIELDS})
     if data.leader_id is not None:
-        _require_leader(session, data.leader_id)
+        require_assignable_leader(session, actor, data.leader_id, data.county)
     if data.is_confidential and not data.code_name:
         raise ValidationFailed(_("A confidential project needs a code name."), field="code_name")
 
@@ -281,7 +275,6 @@ def create_project(session: Session, data: ProjectCreate, *, actor: Actor,
         related_id = data.same_investor_as
     elif duplicates:
         first = duplicates[0]
-        county = session.get(County, first.county_code)
         raise Conflict(
             _("This investor already has project {code} \u201c{name}\u201d in {county}, first "
               "reported {reported}. If this is another project of the same investor (a second "
@@ -289,7 +282,7 @@ def create_project(session: Session, data: ProjectCreate, *, actor: Actor,
             field="investor",
             code=first.code,
             name=shown_names(session, actor, [first.id])[first.id],
-            county=county.name if county else first.county_code,
+            county=_county_name(session, first.county_code),
             reported=first.first_reported_at.isoformat(timespec="minutes"),
             project_id=first.id,
         )
@@ -580,6 +573,49 @@ def terminate_project(session: Session, project_id: int, data: TerminateIn, *,
 
 # --- one project, one leader -------------------------------------------------------------
 
+def _leaders(county_code: str | None) -> Any:
+    """Active leaders who may be responsible for a project of `county_code` (any county
+    when None): the city's, who have no county, and that county's own."""
+    query = (select(User.id, User.display_name, User.title, User.county_code)
+             .join(UserRole, UserRole.user_id == User.id)
+             .where(UserRole.role == Role.leader.value, User.is_active))
+    if county_code is None:
+        return query
+    return query.where(sa.or_(User.county_code.is_(None), User.county_code == county_code))
+
+
+def assignable_leaders(session: Session, actor: Actor,
+                       county_code: str | None = None) -> list[PersonOption]:
+    """The leaders every leader picker offers and `require_assignable_leader` accepts, for
+    a project of `county_code` (a county user's projects are all in their county; a city
+    user without a county gets every county's): that county's first, then the city's."""
+    county = actor.county_code or county_code
+    own_first = [sa.case((User.county_code == county, 0), else_=1)] if county else []
+    rows = session.execute(_leaders(county).order_by(
+        *own_first, User.county_code.is_not(None), User.county_code, User.display_name,
+        User.id))
+    return [PersonOption(*row) for row in rows]
+
+
+def require_assignable_leader(session: Session, actor: Actor, leader_id: int,
+                              county_code: str, field: str = "leader_id") -> None:
+    """Refuse a leader `assignable_leaders` would not offer for a project of `county_code`:
+    one project, one leader, of its own county or of the city (一个项目、一名领导)."""
+    county = actor.county_code or county_code
+    if session.execute(_leaders(county).where(User.id == leader_id)).first():
+        return
+    leader = session.get(User, leader_id)
+    if leader is None or not session.execute(_leaders(None).where(User.id == leader_id)).first():
+        raise ValidationFailed(_("User {user_id} is not an active leader."), field=field,
+                               user_id=leader_id)
+    raise ValidationFailed(
+        _("{name} is a leader of {leader_county}; a project of {county} is led by a leader "
+          "of {county} or of the city."),
+        field=field, name=leader.display_name,
+        leader_county=_county_name(session, leader.county_code),
+        county=_county_name(session, county))
+
+
 def assign_leader(session: Session, project_id: int, data: LeaderAssignIn, *,
                   expected_version: int | None, actor: Actor,
                   now: datetime | None = None) -> LeaderAssignment:
@@ -587,7 +623,7 @@ def assign_leader(session: Session, project_id: int, data: LeaderAssignIn, *,
     now = now or utcnow()
     project = _load_for_write(session, project_id, expected_version, actor,
                               Permission.project_assign_leader)
-    _require_leader(session, data.leader_id)
+    require_assignable_leader(session, actor, data.leader_id, project.county_code)
     if project.leader_id == data.leader_id:
         raise ValidationFailed(_("This leader is already responsible for the project."),
                                field="leader_id")

@@ -21,11 +21,11 @@ from app.accounts.permissions import Actor, Role
 from app.clock import local_date
 from app.db import utcnow
 from app.i18n import _
-from app.lookups.service import PersonOption, leaders
+from app.lookups.service import PersonOption
 from app.projects.models import LeaderAssignment, PlanMilestone, Project, StageEvent, StatusChange
 from app.projects.queries import filter_clauses, select_rows
 from app.projects.schemas import ProjectFilters
-from app.projects.service import LIVE_STATUSES, visible
+from app.projects.service import LIVE_STATUSES, assignable_leaders, visible
 from app.projects.stages import STAGE_ORDER, Stage, Status
 
 CARD_LIMIT = 10
@@ -100,6 +100,8 @@ class LeaderBoard:
     totals: BoardRow
     queue: Card
     leaders: list[PersonOption]
+    # Whom each county's waiting project may be given (its county's leaders and the city's).
+    choices: dict[str, list[PersonOption]]
 
 
 def projects_href(**params: Any) -> str:
@@ -265,12 +267,6 @@ def leader_queue(session: Session, actor: Actor) -> Card:
                 projects_href(needs_leader="true", status=list(LIVE_STATUSES)))
 
 
-def leader_options(session: Session, actor: Actor) -> list[PersonOption]:
-    """Active leaders the actor works with: the city's and their own county's."""
-    return [p for p in leaders(session)
-            if actor.county_code is None or p.county_code in (None, actor.county_code)]
-
-
 def _board_row(leader_id: int | None, name: str | None, title: str | None,
                counts: dict[str, tuple[int, Decimal]], link: dict[str, Any]) -> BoardRow:
     live = list(LIVE_STATUSES)
@@ -303,7 +299,7 @@ def leader_board(session: Session, actor: Actor) -> LeaderBoard:
             names[leader_id] = (name, title)
         before = everything.get(stage, (0, Decimal("0.00")))
         everything[stage] = (before[0] + count, before[1] + amount)
-    options = leader_options(session, actor)
+    options = assignable_leaders(session, actor)
     rows = [_board_row(p.id, p.name, p.title, by_leader.get(p.id, {}), {"leader_id": p.id})
             for p in options]
     # Leaders no longer active (or from elsewhere) who still hold projects here.
@@ -311,10 +307,13 @@ def leader_board(session: Session, actor: Actor) -> LeaderBoard:
     rows += [_board_row(leader_id, *names[leader_id], counts, {"leader_id": leader_id})
              for leader_id, counts in sorted(by_leader.items(), key=lambda kv: kv[0] or 0)
              if leader_id is not None and leader_id not in listed]
+    queue = leader_queue(session, actor)
+    counties = sorted({item.row.county_code for item in queue.items})
     return LeaderBoard(
         stages=STAGE_ORDER, rows=rows,
         unassigned=_board_row(None, None, None, by_leader.get(None, {}),
                               {"needs_leader": "true"}),
         totals=_board_row(None, None, None, everything, {}),
-        queue=leader_queue(session, actor), leaders=options,
+        queue=queue, leaders=options,
+        choices={county: assignable_leaders(session, actor, county) for county in counties},
     )

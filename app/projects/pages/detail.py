@@ -48,6 +48,7 @@ from app.projects.service import (
     add_team_member,
     advance_stage,
     assign_leader,
+    assignable_leaders,
     ensure_can_change,
     move_back,
     pause_project,
@@ -279,7 +280,7 @@ def _form_context(db: DbSession, actor: Actor, project: Any, action: str,
     elif action == "back":
         context["back_stages"] = [s for s in STAGE_ORDER if s.rank < Stage(project.stage).rank]
     elif action == "leader":
-        context["leader_choices"] = _people(leaders(db))
+        context["leader_choices"] = _people(assignable_leaders(db, actor, project.county_code))
     elif action == "activity":
         context["leader_choices"] = _people(leaders(db))
         values.setdefault("happened_at", _now_local_input())
