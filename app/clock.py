@@ -1,6 +1,6 @@
 """Time: stored in UTC, business dates in the bureau's time zone."""
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from app.config import get_settings
 from app.db import utcnow
@@ -12,3 +12,8 @@ def local_date(moment: datetime | None = None) -> date:
 
 def local_datetime(moment: datetime) -> datetime:
     return moment.astimezone(get_settings().tz)
+
+
+def local_midnight(day: date) -> datetime:
+    """The instant a local day begins, as an aware datetime."""
+    return datetime.combine(day, time.min, tzinfo=get_settings().tz)

@@ -22,6 +22,7 @@ from app.clock import local_date
 from app.db import utcnow
 from app.i18n import _
 from app.lookups.service import PersonOption
+from app.projects.idle import idle_at_least, idle_days, idle_since
 from app.projects.models import LeaderAssignment, PlanMilestone, Project, StageEvent, StatusChange
 from app.projects.queries import filter_clauses, select_rows
 from app.projects.schemas import ProjectFilters
@@ -117,10 +118,6 @@ def _rows_and_total(session: Session, query: Any, limit: int) -> tuple[list[Any]
     return list(rows), (rows[0].total_count if rows else 0)
 
 
-def _days_since(moment: datetime, today: date) -> int:
-    return (today - local_date(moment)).days
-
-
 def _overdue_note(due_on: date | None, today: date) -> Note | None:
     if due_on is None or due_on > today:
         return None
@@ -129,14 +126,15 @@ def _overdue_note(due_on: date | None, today: date) -> Note | None:
     return Note(_("{n} days overdue"), {"n": (today - due_on).days}, "danger")
 
 
-def _idle_note(last: datetime | None, today: date, at_least: int = 0) -> Note | None:
-    if last is None:
-        return Note(_("Never followed up"), tone="warning")
-    days = _days_since(last, today)
-    if days < at_least:
+def _idle_note(row: Any, today: date) -> Note | None:
+    """From IDLE_DAYS local days without a follow-up (app.projects.idle), or never."""
+    days = idle_days(row.last_activity_at, row.first_reported_at, today)
+    if days < IDLE_DAYS:
         return None
-    return Note(_("{n} days without follow-up"), {"n": days},
-                "danger" if days >= STALLED_DAYS else "warning")
+    tone = "danger" if days >= STALLED_DAYS else "warning"
+    if row.last_activity_at is None:
+        return Note(_("Never followed up"), tone=tone)
+    return Note(_("{n} days without follow-up"), {"n": days}, tone)
 
 
 # --- 工作台 -------------------------------------------------------------------------------
@@ -155,14 +153,14 @@ def due_follow_ups(session: Session, actor: Actor, *, now: datetime) -> Card:
 
 
 def idle_projects(session: Session, actor: Actor, *, now: datetime) -> Card:
-    """超过 14 天未跟进: active projects with no follow-up for 14 days, or none ever."""
+    """超过 14 天未跟进: active projects 14 local days or more without a follow-up (never
+    followed up: since the first report), the longest first."""
     today = local_date(now)
     filters = ProjectFilters(idle_days=IDLE_DAYS, status=[Status.active])
     query = (select_rows(actor).where(visible(actor), *filter_clauses(filters, now=now))
-             .order_by(Project.last_activity_at.asc().nulls_first(), Project.id))
+             .order_by(idle_since(), Project.id))
     rows, total = _rows_and_total(session, query, CARD_LIMIT)
-    items = [Item(row, [n for n in [_idle_note(row.last_activity_at, today)] if n])
-             for row in rows]
+    items = [Item(row, [n for n in [_idle_note(row, today)] if n]) for row in rows]
     return Card(items, total, projects_href(idle_days=IDLE_DAYS, status=Status.active.value))
 
 
@@ -208,13 +206,12 @@ def my_projects(session: Session, actor: Actor, *, now: datetime) -> Card:
     no follow-up for 30 days, then 14 days, then a plan milestone due within 14 days, then
     the longest in their stage."""
     today = local_date(now)
-    last = func.coalesce(Project.last_activity_at, Project.first_reported_at)
     milestone = (select(func.min(PlanMilestone.due_on))
                  .where(PlanMilestone.project_id == Project.id, PlanMilestone.done_on.is_(None))
                  .correlate(Project).scalar_subquery())
     overdue = Project.next_follow_up_on < today
-    stalled = last < now - timedelta(days=STALLED_DAYS)
-    idle = last < now - timedelta(days=IDLE_DAYS)
+    stalled = idle_at_least(STALLED_DAYS, now)
+    idle = idle_at_least(IDLE_DAYS, now)
     milestone_soon = milestone <= today + timedelta(days=MILESTONE_DAYS)
     urgency = sa.case((overdue, 1), (stalled, 2), (idle, 3), (milestone_soon, 4), else_=5)
     query = (
@@ -224,15 +221,14 @@ def my_projects(session: Session, actor: Actor, *, now: datetime) -> Card:
                Project.status.in_(LIVE_STATUSES))
         .order_by(urgency,
                   sa.case((overdue, Project.next_follow_up_on)).asc(),
-                  sa.case((idle, last)).asc(),
+                  sa.case((idle, idle_since())).asc(),
                   sa.case((milestone_soon, milestone)).asc(),
                   Project.stage_entered_on, Project.id)
     )
     rows, total = _rows_and_total(session, query, MY_PROJECTS_LIMIT)
     items = []
     for row in rows:
-        notes = [_overdue_note(row.next_follow_up_on, today),
-                 _idle_note(row.last_activity_at or row.first_reported_at, today, IDLE_DAYS)]
+        notes = [_overdue_note(row.next_follow_up_on, today), _idle_note(row, today)]
         if row.milestone_due is not None and (
                 row.milestone_due <= today + timedelta(days=MILESTONE_DAYS)):
             notes.append(Note(_("Milestone due {day}"), {"day": row.milestone_due.isoformat()},

@@ -26,6 +26,7 @@ from app.errors import AppError, Conflict, PermissionDenied, StaleVersion, Valid
 from app.i18n import _, translate
 from app.lookups.service import colleagues, leaders, lookup_options
 from app.projects.confidential import CONFIDENTIAL_FIELDS
+from app.projects.idle import idle_days
 from app.projects.pages.common import LABELS
 from app.projects.queries import (
     project_detail,
@@ -262,14 +263,6 @@ def _done(request: Request, project_id: int, next_url: str | None = None) -> Res
 
 # --- the page ------------------------------------------------------------------------------
 
-def _days_since(moment: datetime | date | None, today: date) -> int | None:
-    if moment is None:
-        return None
-    if isinstance(moment, datetime):
-        moment = local_date(moment)
-    return max(0, (today - moment).days)
-
-
 def _form_context(db: DbSession, actor: Actor, project: Any, action: str,
                   values: dict[str, Any]) -> dict[str, Any]:
     """What one action form needs besides the project row: its choices (the stages
@@ -323,8 +316,8 @@ def _page(request: Request, db: DbSession, actor: Actor, project: Any, *,
         follow_ups=[e for e in timeline if e.kind == "activity"],
         team=project_team(db, actor, project_id),
         milestones=project_milestones(db, actor, project_id) if tab == "team" else [],
-        idle_days=_days_since(project.last_activity_at, today),
-        stage_days=_days_since(project.stage_entered_on, today), today=today,
+        idle_days=idle_days(project.last_activity_at, project.first_reported_at, today),
+        stage_days=max(0, (today - project.stage_entered_on).days), today=today,
         open_action=open_action if open_action in MODAL_ACTIONS else None,
         active_form=open_action, forms=forms, errors=errors or {}, **choices, **tab_data,
         **_labels(),

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from app.accounts.permissions import Actor, Permission
 from app.clock import local_date
 from app.lookups.service import leaders, lookup_options
+from app.projects.idle import idle_days
 from app.projects.pages.common import LABELS, parse_filters, query_dict, url_with
 from app.projects.queries import kanban_columns
 from app.projects.service import Move, available_moves
@@ -28,7 +29,7 @@ PER_COLUMN = 30
 class Card:
     row: Any
     days_in_stage: int
-    idle_days: int | None  # None: never followed up
+    idle_days: int  # app.projects.idle: since the first report if never followed up
     forward: list[Stage]  # where `available_moves` lets it go, nearest first
     back: list[Stage]
 
@@ -38,10 +39,9 @@ class Card:
 
 
 def _card(actor: Actor, row: Any, today: date) -> Card:
-    idle = None if row.last_activity_at is None else (today - local_date(row.last_activity_at)).days
     moves = available_moves(actor, row)
     return Card(row=row, days_in_stage=max(0, (today - row.stage_entered_on).days),
-                idle_days=max(0, idle) if idle is not None else None,
+                idle_days=idle_days(row.last_activity_at, row.first_reported_at, today),
                 forward=moves.targets(Move.advance), back=moves.targets(Move.back))
 
 
