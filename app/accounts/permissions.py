@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from app.accounts.models import User
+from app.i18n import _
 
 
 class Role(StrEnum):
@@ -17,6 +18,16 @@ class Role(StrEnum):
     staff = "staff"
     supervisor = "supervisor"
     client = "client"  # agency API clients; their scopes narrow this further
+
+
+# The roles a person can hold, as the pages name them.
+ROLE_LABELS: dict[str, str] = {
+    Role.admin: _("Administrator"),
+    Role.auditor: _("Auditor"),
+    Role.leader: _("Leader"),
+    Role.staff: _("Staff"),
+    Role.supervisor: _("Supervisor"),
+}
 
 
 class Permission(StrEnum):

@@ -6,7 +6,7 @@ objects) and each page costs a fixed number of statements.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +18,7 @@ from sqlmodel import Session
 from app.accounts.models import User
 from app.accounts.permissions import Actor
 from app.activities.models import Activity, ActivityParticipant
-from app.config import get_settings
+from app.clock import local_midnight
 from app.db import Money, utcnow
 from app.errors import NotFound
 from app.i18n import _
@@ -54,10 +54,6 @@ class ListPage:
         return max(1, -(-self.total // self.per_page))
 
 
-def _local_midnight_utc(day: Any) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=get_settings().tz)
-
-
 def filter_clauses(filters: ProjectFilters, *, now: datetime | None = None) -> list[Any]:
     clauses: list[Any] = []
     if filters.stage:
@@ -81,10 +77,10 @@ def filter_clauses(filters: ProjectFilters, *, now: datetime | None = None) -> l
     if filters.max_investment is not None:
         clauses.append(Project.total_investment <= filters.max_investment)
     if filters.reported_from:
-        clauses.append(Project.first_reported_at >= _local_midnight_utc(filters.reported_from))
+        clauses.append(Project.first_reported_at >= local_midnight(filters.reported_from))
     if filters.reported_to:
         clauses.append(Project.first_reported_at
-                       < _local_midnight_utc(filters.reported_to + timedelta(days=1)))
+                       < local_midnight(filters.reported_to + timedelta(days=1)))
     if filters.updated_since:
         clauses.append(Project.updated_at >= filters.updated_since)
     if filters.idle_days:
