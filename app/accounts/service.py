@@ -328,17 +328,24 @@ def authenticate(session: Session, username: str, password: str, *, ip: str | No
     return LoginResult(ok=True, token=token, user=user)
 
 
+# How stale `last_seen_at` may get: one write a minute per session, not one per request.
+SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
+
+
 @dataclass
 class SignedIn:
     user: User
     roles: set[str]
     session_id: str
     csrf_token: str
+    touch_due: bool  # last seen over SESSION_TOUCH_INTERVAL ago: call `touch_session`
 
 
 def resolve_session(session: Session, token: str | None,
                     now: datetime | None = None) -> SignedIn | None:
-    """The live session behind a cookie, or None (unknown, revoked, idle, expired, disabled)."""
+    """The live session behind a cookie, or None (unknown, revoked, idle, expired, disabled).
+    Only reads: a page view runs in a read transaction, so the caller touches the session
+    in a write of its own."""
     if not token:
         return None
     now = now or utcnow()
@@ -347,18 +354,25 @@ def resolve_session(session: Session, token: str | None,
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None
     if row.last_seen_at + timedelta(minutes=settings.session_idle_minutes) <= now:
-        row.revoked_at = now
-        session.flush()
-        return None
+        return None  # idle: never touched again, so it stays ended
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
         return None
-    # Throttled: at most one write a minute per session, not one per request.
-    if now - row.last_seen_at > timedelta(minutes=1):
-        row.last_seen_at = now
-        session.flush()
     return SignedIn(user=user, roles=user_roles(session, user.id), session_id=row.id,
-                    csrf_token=row.csrf_token)
+                    csrf_token=row.csrf_token,
+                    touch_due=now - row.last_seen_at > SESSION_TOUCH_INTERVAL)
+
+
+def touch_session(session: Session, session_id: str, now: datetime | None = None) -> bool:
+    """Mark the session seen now, unless that happened within SESSION_TOUCH_INTERVAL (two
+    requests at once write once). True if this call wrote."""
+    now = now or utcnow()
+    return session.execute(
+        update(UserSession)
+        .where(UserSession.id == session_id, UserSession.revoked_at.is_(None),
+               UserSession.last_seen_at < now - SESSION_TOUCH_INTERVAL)
+        .values(last_seen_at=now)
+    ).rowcount > 0
 
 
 def _revoke(session: Session, session_id: str, now: datetime) -> int:
