@@ -140,7 +140,7 @@ async def app_error_handler(request: Request, exc: Exception) -> Response:
 
 
 def _field_name(err: dict[str, Any]) -> str:
-    """The field a validation error is about, as API.md names it ("total_investment",
+    """The field a validation error is about, as docs/api.md names it ("total_investment",
     "investor.credit_code", "limit"); "body" for a body that is not JSON or not an object."""
     loc = [str(part) for part in err.get("loc", ())]
     if err.get("type") == "json_invalid":

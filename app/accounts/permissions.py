@@ -40,7 +40,6 @@ class Permission(StrEnum):
     contact_unmask = "contact.unmask"
     stats_read = "stats.read"
     export = "export"
-    supervision_manage = "supervision.manage"
     audit_read = "audit.read"
     user_manage = "user.manage"
     lookup_manage = "lookup.manage"
@@ -59,7 +58,6 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.contact_unmask: frozenset({Role.admin, Role.leader, Role.staff, Role.supervisor}),
     Permission.stats_read: frozenset(_ALL_STAFF_ROLES | {Role.client}),
     Permission.export: frozenset(_ALL_STAFF_ROLES),
-    Permission.supervision_manage: frozenset({Role.supervisor}),
     Permission.audit_read: frozenset({Role.auditor}),
     Permission.user_manage: frozenset({Role.admin}),
     Permission.lookup_manage: frozenset({Role.admin}),

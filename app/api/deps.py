@@ -50,7 +50,6 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
 class PreconditionRequired(AppError):
     status = 428
     kind = "precondition-required"
-    title = "Precondition required"
 
 
 # --- who is calling ------------------------------------------------------------------------

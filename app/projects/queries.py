@@ -446,7 +446,8 @@ def project_milestones(session: Session, actor: Actor, project_id: int) -> list[
 # --- the JSON door (app/projects/api.py) ---------------------------------------------------
 
 def api_columns(actor: Actor) -> list[Any]:
-    """Every field of API.md's project, as plain columns, as the viewer may see them."""
+    """Every field of the API's project (docs/api.md), as plain columns, as the viewer may
+    see them."""
     view = viewer_columns(actor)
     return [
         Project.id, Project.code, view["name"], view["description"], view["investor_name"],

@@ -69,19 +69,16 @@ PathId = Annotated[int, Path(ge=1, le=MAX_ROW_ID), DIGITS_ONLY]
 class LoginRequired(AppError):
     status = 401
     kind = "unauthenticated"
-    title = "Sign-in required"
 
 
 class PasswordChangeRequired(AppError):
     status = 403
     kind = "password-change-required"
-    title = "Password change required"
 
 
 class CsrfRefused(AppError):
     status = 403
     kind = "csrf"
-    title = "Forbidden"
 
 
 def request_locale(request: Request) -> str:
