@@ -13,7 +13,7 @@ from app.lookups.service import LookupOptions, lookup_options
 from app.projects.investors import clean_credit_code
 from app.projects.pages.common import LABELS
 from app.projects.queries import duplicate_candidates
-from app.projects.schemas import FIELD_LABELS, ProjectCreate
+from app.projects.schemas import FIELD_LABELS, OWNERSHIP_LABELS, ProjectCreate
 from app.projects.service import assignable_leaders, create_project
 from app.web.deps import DbSession, requires
 from app.web.forms import app_error_fields, form_to_dict, validate_form
@@ -40,14 +40,6 @@ FORM_LABELS: dict[str, str] = {
 }
 # Fields the form shows a message beside; any other message goes above the form.
 SHOWN_FIELDS = frozenset(FORM_LABELS) - {"investor", "is_confidential"}
-OWNERSHIP = (
-    ("state", _("State-owned")),
-    ("private", _("Private")),
-    ("foreign", _("Foreign")),
-    ("joint", _("Joint venture")),
-    ("collective", _("Collective")),
-    ("other", _("Other")),
-)
 DUPLICATE_MESSAGE = _("This investor already has a project under way (listed below). If the "
                       "new one is another project of the same investor, such as a second "
                       "phase or a capital increase, choose the project it follows; otherwise "
@@ -96,7 +88,8 @@ def _page(request: Request, db: DbSession, actor: Actor, *, form: dict[str, str]
         options=options, chain_links=_children(options.chain_links, form.get("chain")),
         zones=_children(options.zones, form.get("county")),
         leaders=assignable_leaders(db, actor, form.get("county") or None),
-        ownership=OWNERSHIP, duplicates=duplicates, duplicate_error=duplicate_error,
+        ownership=OWNERSHIP_LABELS.items(), duplicates=duplicates,
+        duplicate_error=duplicate_error,
         conflict=conflict, county_locked=actor.county_code is not None, **LABELS,
     )
 
