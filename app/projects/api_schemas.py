@@ -8,10 +8,10 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
-from app.api.schemas import Id, Limit, MoneyOut
 from app.inputs import RFC3339
 from app.projects.schemas import Amount, Code, ProjectFilters
 from app.projects.stages import KeyLevel, Stage, Status, TerminationReason
+from app.web.api_schemas import Id, Limit, MoneyOut
 
 
 def _plausible(moment: datetime) -> datetime:

@@ -36,21 +36,20 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from app.accounts.permissions import Actor
-from app.api.models import (
-    ApiClient,
-    DeliveryStatus,
-    EventType,
-    Scope,
-    WebhookDelivery,
-    WebhookEvent,
-    WebhookSubscription,
-)
 from app.audit.service import record
+from app.clients.models import ApiClient, Scope
 from app.config import get_settings
 from app.db import utcnow
 from app.errors import NotFound, PermissionDenied, StaleVersion, ValidationFailed
 from app.i18n import _
 from app.net import urlguard
+from app.webhooks.models import (
+    DeliveryStatus,
+    EventType,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
 
 log = logging.getLogger("zhaoshang.webhooks")
 
