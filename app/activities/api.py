@@ -11,7 +11,7 @@ from app.activities.schemas import ActivityCreate, ActivityRead
 from app.activities.service import activity_page, add_activity, participants_of
 from app.clients.models import Scope
 from app.web.api_deps import IdempotentDep, answer, problems, requires_scope
-from app.web.api_schemas import Limit
+from app.web.api_types import Limit
 from app.web.cursors import decode_cursor, encode_cursor
 from app.web.deps import DbSession, PathId
 

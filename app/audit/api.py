@@ -10,7 +10,7 @@ from app.audit.schemas import AuditOut, AuditPage
 from app.audit.service import search
 from app.clients.models import Scope
 from app.web.api_deps import answer, problems, requires_scope
-from app.web.api_schemas import Limit
+from app.web.api_types import Limit
 from app.web.cursors import decode_cursor, encode_cursor
 from app.web.deps import DbSession
 

@@ -11,7 +11,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from app.inputs import RFC3339
 from app.projects.schemas import Amount, Code, ProjectFilters
 from app.projects.stages import KeyLevel, Stage, Status, TerminationReason
-from app.web.api_schemas import Id, Limit, MoneyOut
+from app.web.api_types import Id, Limit, MoneyOut
 
 
 def _plausible(moment: datetime) -> datetime:

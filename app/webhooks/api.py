@@ -16,7 +16,7 @@ from app.web.api_deps import (
     problems,
     requires_scope,
 )
-from app.web.api_schemas import Limit
+from app.web.api_types import Limit
 from app.web.cursors import decode_cursor, encode_cursor
 from app.web.deps import DbSession, PathId
 from app.webhooks.schemas import (
