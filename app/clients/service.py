@@ -1,7 +1,6 @@
 """Agency clients: long-lived, scoped bearer tokens created by an administrator. Only the
 SHA-256 digest is stored; a token is shown once. Every outcome that matters is audited."""
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -10,6 +9,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app.accounts.permissions import Actor, Permission, Role
+from app.accounts.service import token_digest
 from app.audit.service import record
 from app.clients.models import ApiClient, Scope
 from app.db import utcnow
@@ -20,10 +20,6 @@ from app.lookups.models import County
 CLIENT_PREFIX = "zsc_"
 MAX_CLIENT_DAYS = 3650
 SCOPES: tuple[str, ...] = tuple(scope.value for scope in Scope)
-
-
-def digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass
@@ -66,7 +62,7 @@ def create_client(session: Session, actor: Actor, *, name: str, scopes: list[str
     token = CLIENT_PREFIX + secrets.token_urlsafe(32)
     client = ApiClient(
         name=name, scopes=" ".join(s for s in SCOPES if s in scopes), county_code=county_code,
-        token_hash=digest(token), token_prefix=token[:12],
+        token_hash=token_digest(token), token_prefix=token[:12],
         rate_limit_per_minute=rate_limit_per_minute, created_at=now,
         created_by_id=actor.user_id, expires_at=now + timedelta(days=days),
     )
@@ -119,7 +115,8 @@ def client_of_token(session: Session, token: str, now: datetime | None = None
                     ) -> ApiClient | None:
     """The live client a token belongs to, or None (unknown, expired, revoked)."""
     now = now or utcnow()
-    client = session.scalar(select(ApiClient).where(ApiClient.token_hash == digest(token)))
+    client = session.scalar(select(ApiClient)
+                            .where(ApiClient.token_hash == token_digest(token)))
     if client is None or client.revoked_at is not None or client.expires_at <= now:
         return None
     if client.last_used_at is None or now - client.last_used_at > timedelta(minutes=1):

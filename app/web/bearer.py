@@ -22,7 +22,6 @@ from app.errors import AppError
 class TokenRefused(AppError):
     status = 401
     kind = "invalid-token"
-    title = "Sign-in required"
 
 
 @dataclass

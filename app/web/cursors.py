@@ -8,6 +8,7 @@ from typing import Any
 
 from app.errors import ValidationFailed
 from app.i18n import _
+from app.inputs import MAX_ROW_ID
 
 
 def encode_cursor(values: dict[str, Any]) -> str:
@@ -39,4 +40,4 @@ def _valid_key(name: str, value: Any) -> bool:
         except (TypeError, ValueError):
             return False
         return moment.tzinfo is not None and 1900 <= moment.year <= 9998
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ROW_ID
