@@ -7,9 +7,9 @@ from fastapi.responses import Response
 
 from app.accounts.permissions import Actor, Permission
 from app.analytics.service import funnel
-from app.api.deps import answer, problems, requires_scope
-from app.api.models import Scope
+from app.clients.models import Scope
 from app.projects.api_schemas import FunnelOut, FunnelQuery, FunnelRowOut
+from app.web.api_deps import answer, problems, requires_scope
 from app.web.deps import DbSession
 
 router = APIRouter(prefix="/api/v1/stats", tags=["stats"])

@@ -9,10 +9,10 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from app.accounts.permissions import Actor, Permission
-from app.api.deps import answer, problems, requires_scope
 from app.i18n import translate
 from app.lookups.service import Option, leaders_for, lookup_options
 from app.projects.stages import STAGE_ORDER
+from app.web.api_deps import answer, problems, requires_scope
 from app.web.deps import DbSession
 
 router = APIRouter(prefix="/api/v1", tags=["lookups"])
