@@ -14,8 +14,8 @@ from openpyxl.utils import get_column_letter
 from sqlmodel import Session
 
 from app.accounts.permissions import Actor
+from app.analytics.cockpit import Cockpit, cockpit
 from app.analytics.schemas import METRIC_LABELS
-from app.analytics.service import Cockpit, cockpit
 from app.audit.models import AuditAction
 from app.audit.service import record
 from app.clock import local_datetime
