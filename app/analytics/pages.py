@@ -174,7 +174,12 @@ async def cockpit_export(
     filters, _errors = parse_filters(request, request.state.locale)
     content = xlsx.export_cockpit(db, actor, filters, year=view.year, quarter=view.quarter,
                                   mode=view.mode, dimension=view.dimension,
-                                  locale=request.state.locale, query=request.url.query)
+                                  locale=request.state.locale)
+    # The GET's own transaction stays a read; the audit row is a short write of its own,
+    # committed before the workbook leaves (no unaudited export).
+    with request.app.state.session_factory(True) as writer:
+        xlsx.audit_export(writer, actor, request.url.query)
+        writer.commit()
     name = f"cockpit-{view.year}" + (f"-q{view.quarter}" if view.quarter else "") + ".xlsx"
     return Response(content, media_type=xlsx.MEDIA_TYPE,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
