@@ -13,6 +13,7 @@ from app.projects.schemas import ProjectFilters
 
 PROJECTS_PATH = "/projects"
 _FIELDS = list(ProjectFilters.model_fields)
+_NO_FILTERS = ProjectFilters()
 
 
 def projects_href(filters: ProjectFilters | None = None, *, path: str = PROJECTS_PATH,
@@ -21,15 +22,18 @@ def projects_href(filters: ProjectFilters | None = None, *, path: str = PROJECTS
     or [] clears it), then `params` that are not filters (sort, page, light, year: None or
     "" leaves one out). Single-valued filters come in field order, then the repeated ones
     (stage, status), so equal filters always read the same."""
-    data = (filters or ProjectFilters()).model_dump(exclude_defaults=True)
-    for key, value in changes.items():
-        if key not in ProjectFilters.model_fields:
-            raise TypeError(f"{key!r} is not a project filter")
-        if value is None or value == []:
-            data.pop(key, None)
-        else:
-            data[key] = value
-    shown = ProjectFilters.model_validate(data).model_dump(mode="json", exclude_defaults=True)
+    filters = _NO_FILTERS if filters is None else filters
+    if changes:
+        data = filters.model_dump(exclude_defaults=True)
+        for key, value in changes.items():
+            if key not in ProjectFilters.model_fields:
+                raise TypeError(f"{key!r} is not a project filter")
+            if value is None or value == []:
+                data.pop(key, None)
+            else:
+                data[key] = value
+        filters = ProjectFilters.model_validate(data)
+    shown = filters.model_dump(mode="json", exclude_defaults=True)
     order = sorted(shown, key=lambda key: (isinstance(shown[key], list), _FIELDS.index(key)))
     pairs = [(key, _text(item)) for key in order for item in _items(shown[key])]
     pairs += [(key, _text(item)) for key, value in (params or {}).items()
