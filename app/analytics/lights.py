@@ -11,11 +11,11 @@ from sqlmodel import Session
 
 from app.accounts.permissions import Actor, Permission
 from app.analytics.models import DEFAULT_RULES, WarningRule
-from app.analytics.periods import local_midnight, months_before
+from app.analytics.periods import months_before
 from app.analytics.schemas import WarningRulesIn
 from app.analytics.sql import STARTED, greatest, scoped, stage_rank
 from app.audit.service import record
-from app.clock import local_date
+from app.clock import local_date, local_midnight
 from app.db import utcnow
 from app.errors import PermissionDenied, ValidationFailed
 from app.i18n import _

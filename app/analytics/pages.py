@@ -31,7 +31,7 @@ from app.i18n import _, translate
 from app.lookups.service import leaders, lookup_options
 from app.projects.pages.common import LABELS, parse_filters, query_dict, url_with
 from app.projects.stages import STAGE_LABELS, STAGE_ORDER
-from app.web.deps import DbSession, PathId, requires
+from app.web.deps import DbSession, PathId, requires, unit_of_work
 from app.web.forms import app_error_fields, form_to_dict, validate_form
 from app.web.redirects import see_other
 from app.web.templating import is_htmx, render
@@ -177,9 +177,8 @@ async def cockpit_export(
                                   locale=request.state.locale)
     # The GET's own transaction stays a read; the audit row is a short write of its own,
     # committed before the workbook leaves (no unaudited export).
-    with request.app.state.session_factory(True) as writer:
-        xlsx.audit_export(writer, actor, request.url.query)
-        writer.commit()
+    with unit_of_work(request, write=True) as own:
+        xlsx.audit_export(own, actor, request.url.query)
     name = f"cockpit-{view.year}" + (f"-q{view.quarter}" if view.quarter else "") + ".xlsx"
     return Response(content, media_type=xlsx.MEDIA_TYPE,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

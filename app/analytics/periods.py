@@ -2,11 +2,10 @@
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date
 from decimal import Decimal
 
 from app.analytics.sql import ratio
-from app.config import get_settings
 
 
 @dataclass(frozen=True)
@@ -45,8 +44,3 @@ def months_of(year: int) -> list[tuple[date, date]]:
     """The first and last day of each month of the year."""
     return [(date(year, m, 1), date(year, m, calendar.monthrange(year, m)[1]))
             for m in range(1, 13)]
-
-
-def local_midnight(day: date) -> datetime:
-    """The instant a local (Asia/Shanghai) day begins, as an aware datetime."""
-    return datetime.combine(day, time.min, tzinfo=get_settings().tz)
