@@ -1,4 +1,4 @@
-"""JSON door for the figures: GET /api/v1/stats/funnel (API.md, "The funnel, exactly")."""
+"""JSON door for the figures: GET /api/v1/stats/funnel (docs/api.md, "The funnel")."""
 
 from typing import Annotated
 
@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from app.accounts.permissions import Actor, Permission
-from app.analytics.service import funnel
+from app.analytics.funnel import funnel
 from app.clients.models import Scope
 from app.projects.api_schemas import FunnelOut, FunnelQuery, FunnelRowOut
 from app.web.api_deps import answer, problems, requires_scope
