@@ -29,7 +29,7 @@ from sqlmodel import Session
 
 from app.accounts.permissions import Actor
 from app.accounts.service import create_user
-from app.api.auth import SCOPES, create_client
+from app.clients.service import SCOPES, create_client
 from app.config import PROJECT_ROOT, Settings
 from app.crypto import new_key_entry
 from app.db import create_db_engine

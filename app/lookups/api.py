@@ -9,11 +9,11 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from app.accounts.permissions import Actor, Permission
-from app.api.deps import answer, problems, requires_scope
 from app.i18n import translate
 from app.lookups.service import Option, lookup_options
 from app.projects.service import assignable_leaders
 from app.projects.stages import STAGE_ORDER
+from app.web.api_deps import answer, problems, requires_scope
 from app.web.deps import DbSession
 
 router = APIRouter(prefix="/api/v1", tags=["lookups"])

@@ -21,7 +21,6 @@ from sqlmodel import Session
 
 from app.accounts.models import User, UserRole
 from app.accounts.permissions import MATRIX, Actor, Permission, Role
-from app.api.webhooks import enqueue
 from app.audit.service import diff, record
 from app.clock import local_date
 from app.db import utcnow
@@ -79,6 +78,7 @@ from app.projects.stages import (
     evidence_needed,
     stages_passed,
 )
+from app.webhooks.service import enqueue
 
 # Schema field name -> (model column, lookup table); the API speaks codes by these names.
 LOOKUP_FIELDS: dict[str, tuple[str, Any]] = {

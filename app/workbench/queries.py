@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from sqlalchemy import func, select
@@ -23,6 +22,7 @@ from app.db import utcnow
 from app.i18n import _
 from app.lookups.service import PersonOption
 from app.projects.idle import idle_at_least, idle_days, idle_since
+from app.projects.links import projects_href
 from app.projects.models import LeaderAssignment, Project, StageEvent, StatusChange
 from app.projects.queries import filter_clauses, select_rows
 from app.projects.schemas import ProjectFilters
@@ -104,13 +104,6 @@ class LeaderBoard:
     choices: dict[str, list[PersonOption]]
 
 
-def projects_href(**params: Any) -> str:
-    """A link to the project list with these filters (lists become repeated parameters)."""
-    pairs = [(key, str(value)) for key, values in params.items()
-             for value in (values if isinstance(values, (list, tuple)) else [values])]
-    return "/projects?" + urlencode(pairs)
-
-
 def _rows_and_total(session: Session, query: Any, limit: int) -> tuple[list[Any], int]:
     rows = session.execute(
         query.add_columns(func.count().over().label("total_count")).limit(limit)).all()
@@ -147,8 +140,7 @@ def due_follow_ups(session: Session, actor: Actor, *, now: datetime) -> Card:
     rows, total = _rows_and_total(session, query, CARD_LIMIT)
     items = [Item(row, [n for n in [_overdue_note(row.next_follow_up_on, today)] if n])
              for row in rows]
-    return Card(items, total, projects_href(follow_up_due_by=today.isoformat(),
-                                            status=Status.active.value))
+    return Card(items, total, projects_href(filters))
 
 
 def idle_projects(session: Session, actor: Actor, *, now: datetime) -> Card:
@@ -160,7 +152,7 @@ def idle_projects(session: Session, actor: Actor, *, now: datetime) -> Card:
              .order_by(idle_since(), Project.id))
     rows, total = _rows_and_total(session, query, CARD_LIMIT)
     items = [Item(row, [n for n in [_idle_note(row, today)] if n]) for row in rows]
-    return Card(items, total, projects_href(idle_days=IDLE_DAYS, status=Status.active.value))
+    return Card(items, total, projects_href(filters))
 
 
 def recent_changes(session: Session, actor: Actor, *, now: datetime) -> Card:
@@ -196,8 +188,8 @@ def recent_changes(session: Session, actor: Actor, *, now: datetime) -> Card:
     )
     rows, total = _rows_and_total(session, query, CARD_LIMIT)
     return Card([Item(row) for row in rows], total,
-                projects_href(updated_since=since.isoformat(timespec="seconds"),
-                              sort="-updated_at"))
+                projects_href(updated_since=since.replace(microsecond=0),
+                              params={"sort": "-updated_at"}))
 
 
 def my_projects(session: Session, actor: Actor, *, now: datetime) -> Card:
@@ -249,14 +241,14 @@ def leader_queue(session: Session, actor: Actor) -> Card:
              .order_by(Project.first_reported_at, Project.id))
     rows, total = _rows_and_total(session, query, QUEUE_LIMIT)
     return Card([Item(row) for row in rows], total,
-                projects_href(needs_leader="true", status=list(LIVE_STATUSES)))
+                projects_href(filters))
 
 
 def _board_row(leader_id: int | None, name: str | None, title: str | None,
                counts: dict[str, tuple[int, Decimal]], link: dict[str, Any]) -> BoardRow:
     live = list(LIVE_STATUSES)
     cells = [Cell(counts.get(stage.value, (0, Decimal(0)))[0],
-                  projects_href(**link, stage=stage.value, status=live))
+                  projects_href(**link, stage=[stage.value], status=live))
              for stage in STAGE_ORDER]
     total = sum(cell.count for cell in cells)
     investment = sum((amount for _count, amount in counts.values()), Decimal("0.00"))

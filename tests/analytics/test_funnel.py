@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from app.accounts.permissions import Actor
-from app.analytics.service import funnel
+from app.analytics.funnel import funnel
 from app.projects.schemas import ProjectFilters
 from tests.analytics.fixture import at, build_city
 from tests.conftest import make_actor
