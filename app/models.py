@@ -5,10 +5,11 @@ from app.activities.models import Activity, ActivityParticipant
 from app.analytics.models import FundsEntry, Target, WarningRule
 from app.audit.models import AuditEvent
 from app.clients.models import ApiClient
-from app.investors.models import Investor, InvestorContact
 from app.lookups.models import Category, Chain, ChainLink, County, Method, Region, Zone
 from app.projects.models import (
     CodeSequence,
+    Investor,
+    InvestorContact,
     LeaderAssignment,
     PlanMilestone,
     Project,

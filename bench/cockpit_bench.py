@@ -106,8 +106,7 @@ def load(url: str, projects: int, followups: int, today: date) -> dict[str, floa
     from app.accounts.service import create_user
     from app.activities.models import Activity
     from app.analytics.models import FundsEntry, Target
-    from app.investors.models import Investor
-    from app.projects.models import Project, StageEvent, StatusChange
+    from app.projects.models import Investor, Project, StageEvent, StatusChange
 
     timings: dict[str, float] = {}
     started = time.perf_counter()

@@ -40,8 +40,7 @@ from app.activities.service import add_activity
 from app.analytics.funds import add_funds_entry
 from app.analytics.schemas import FundsEntryIn, TargetIn
 from app.analytics.targets import save_target
-from app.investors.schemas import InvestorIn
-from app.projects.schemas import MoveBackIn, PauseIn, TerminateIn, TransitionIn
+from app.projects.schemas import InvestorIn, MoveBackIn, PauseIn, TerminateIn, TransitionIn
 from app.projects.service import (
     advance_stage,
     create_project,
