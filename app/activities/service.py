@@ -70,7 +70,7 @@ def add_activities(session: Session, project_id: int,
                     for activity, follow_up in zip(activities, follow_ups, strict=True)
                     for user_id in sorted(set(follow_up.data.participant_ids)))
     for activity, follow_up in zip(activities, follow_ups, strict=True):
-        # Denormalised for the "no follow-up in N days" lists (indexed; see PERFORMANCE.md).
+        # Denormalised for the "no follow-up in N days" lists (indexed, so they stay cheap).
         # Not a project edit, so the version stays: a follow-up never makes an edit stale.
         # Before `record`: the project's row first, then the audit's locks
         # (app.audit.service).
@@ -99,20 +99,10 @@ def _check_follow_up(project: Project, follow_up: FollowUp) -> None:
                                field="next_due_on")
 
 
-def list_activities(session: Session, project_id: int, actor: Actor, *, limit: int = 50,
-                    before_id: int | None = None) -> list[Activity]:
-    get_project(session, project_id, actor)
-    query = select(Activity).where(Activity.project_id == project_id)
-    if before_id is not None:
-        query = query.where(Activity.id < before_id)
-    return list(session.scalars(query.order_by(Activity.happened_at.desc(), Activity.id.desc())
-                                .limit(limit)))
-
-
 def activity_page(session: Session, project_id: int, actor: Actor, *, limit: int,
                   before_id: int | None = None) -> list[Activity]:
     """The API's pages: newest recorded first, by id, so a cursor (the last id) never skips
-    or repeats a row; `list_activities` orders by when they happened, for the pages."""
+    or repeats a row (the project page's timeline orders by when they happened)."""
     get_project(session, project_id, actor)
     query = select(Activity).where(Activity.project_id == project_id)
     if before_id is not None:
@@ -129,4 +119,4 @@ def participants_of(session: Session, activity_ids: list[int]) -> dict[int, list
     return result
 
 
-__all__ = ["activity_page", "add_activity", "list_activities", "participants_of"]
+__all__ = ["FollowUp", "activity_page", "add_activities", "add_activity", "participants_of"]

@@ -21,9 +21,8 @@ from app.accounts.permissions import Actor
 from app.accounts.service import create_user
 from app.config import PROJECT_ROOT
 from app.db import create_db_engine, session_scope
-from app.investors.schemas import InvestorIn
 from app.main import create_app, default_session_factory
-from app.projects.schemas import LeaderAssignIn
+from app.projects.schemas import InvestorIn, LeaderAssignIn
 from app.projects.service import assign_leader, create_project
 from tests.conftest import TEST_PASSWORD, alembic_config, project_input, throwaway_database
 

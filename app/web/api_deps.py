@@ -11,12 +11,19 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.accounts.permissions import Actor, Permission
-from app.api import idempotency
-from app.api.auth import TokenRefused, resolve_bearer
-from app.api.ratelimit import TooManyRequests, hit
 from app.errors import AppError, PermissionDenied
 from app.i18n import _
-from app.web.deps import DbSession, PasswordChangeRequired, PermissionCheck, client_ip
+from app.web import idempotency
+from app.web.bearer import TokenRefused, resolve_bearer
+from app.web.deps import (
+    DbSession,
+    PasswordChangeRequired,
+    PermissionCheck,
+    client_ip,
+    unit_of_work,
+)
+from app.web.problems import PROBLEM_JSON
+from app.web.ratelimit import TooManyRequests, hit
 
 bearer = HTTPBearer(auto_error=False, scheme_name="bearer",
                     description="A user token from POST /api/v1/auth/token, or an agency "
@@ -24,7 +31,6 @@ bearer = HTTPBearer(auto_error=False, scheme_name="bearer",
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
-PROBLEM_MEDIA = "application/problem+json"
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -33,7 +39,7 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     wanted = sorted({400, 401, 403, 413, 429, *statuses})
     answers: dict[int | str, dict[str, Any]] = {}
     for status in wanted:
-        answer: dict[str, Any] = {"content": {PROBLEM_MEDIA: {"schema": PROBLEM_REF}}}
+        answer: dict[str, Any] = {"content": {PROBLEM_JSON: {"schema": PROBLEM_REF}}}
         if status == 429:
             answer["headers"] = {"Retry-After": {"description": "Seconds to wait.",
                                                  "schema": {"type": "integer"}}}
@@ -44,7 +50,6 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
 class PreconditionRequired(AppError):
     status = 428
     kind = "precondition-required"
-    title = "Precondition required"
 
 
 # --- who is calling ------------------------------------------------------------------------
@@ -58,17 +63,10 @@ async def api_actor(request: Request, credentials: Credentials) -> Actor:
         return cached
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise TokenRefused(_("Send an API token: Authorization: Bearer <token>."))
-    session = request.app.state.session_factory(True)
-    try:
+    with unit_of_work(request, write=True) as session:
         caller = resolve_bearer(session, credentials.credentials, ip=client_ip(request),
                                 user_agent=request.headers.get("user-agent"))
         counted = hit(session, caller.owner, caller.rate_limit) if caller else None
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
     if caller is None or counted is None:
         raise TokenRefused(_("The API token is unknown, expired or revoked."))
     request.state.actor = caller.actor

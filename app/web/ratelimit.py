@@ -10,9 +10,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
-from app.api.models import RateLimitWindow
 from app.db import utcnow
 from app.errors import AppError
+from app.web.models import RateLimitWindow
 
 WINDOW = timedelta(minutes=1)
 
@@ -20,7 +20,6 @@ WINDOW = timedelta(minutes=1)
 class TooManyRequests(AppError):
     status = 429
     kind = "rate-limited"
-    title = "Too many requests"
 
     def __init__(self, message: str, *, retry_after: int, **params: object) -> None:
         super().__init__(message, **params)
