@@ -34,7 +34,8 @@ row the first remaining row must follow.
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -75,6 +76,8 @@ HASHED_COLUMNS = (
 KEYED_COLUMNS = (*HASHED_COLUMNS, "key_id")
 # Everything a row holds, as an archive file keeps it.
 STORED_COLUMNS = ("id", *KEYED_COLUMNS, "hash_version", "row_hash")
+# session.info key of the rows `record` queues inside `chained_at_end`.
+_QUEUE_KEY = "audit_chain_queue"
 
 _LIMITS = {"username": 64, "roles": 128, "ip": 64, "user_agent": 300, "action": 64,
            "object_type": 32, "object_id": 64}
@@ -206,7 +209,8 @@ def record(
     user_agent: str | None = None,
     now: datetime | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain and flush it; the caller's unit of work commits.
+    """Append one event to the chain and flush it (inside `chained_at_end`: queue it); the
+    caller's unit of work commits.
 
     With no Actor (a failed log-in, say) pass the attempted `username`, and `user_id`,
     `ip` and `user_agent` where known; with an Actor those come from it.
@@ -238,17 +242,55 @@ def record(
         "outcome": str(outcome),
         "detail": _clean(detail, "detail"),
     }
+    event = AuditEvent(**content)
+    queue = session.info.get(_QUEUE_KEY)
+    if queue is not None:
+        queue.append((event, content))
+    else:
+        _chain(session, [(event, content)])
+    return event
+
+
+def _chain(session: Session, rows: Sequence[tuple[AuditEvent, dict[str, Any]]]) -> None:
+    """Links `rows` after the chain's last row, in order, and flushes them."""
+    if not rows:
+        return
     if session.get_bind().dialect.name == "postgresql":
         # Lock order, the same in every writer: the data version's row, then the chain.
         lock_data_version(session)
         session.execute(sa.select(sa.func.pg_advisory_xact_lock(CHAIN_LOCK_KEY)))
-    content["prev_hash"] = _last_hash(session)
+    prev_hash = _last_hash(session)
     keyring = AuditKeyring.from_settings()
-    content |= {"hash_version": HASH_VERSION, "key_id": keyring.current_id}
-    event = AuditEvent(**content, row_hash=compute_hash(content, keyring))
-    session.add(event)
+    for event, content in rows:
+        content |= {"prev_hash": prev_hash, "hash_version": HASH_VERSION,
+                    "key_id": keyring.current_id}
+        content["row_hash"] = prev_hash = compute_hash(content, keyring)
+        for column in ("prev_hash", "hash_version", "key_id", "row_hash"):
+            setattr(event, column, content[column])
+    session.add_all(event for event, _content in rows)
     session.flush()
-    return event
+    ids = [event.id for event, _content in rows]
+    if len(ids) > 1 and ids != sorted(ids):  # the chain runs by id: a bulk insert must keep it
+        raise RuntimeError("audit rows were given ids out of the order they were chained in")
+
+
+@contextmanager
+def chained_at_end(session: Session) -> Iterator[None]:
+    """For a bulk load in one unit of work (the demo): in the block `record` queues its rows,
+    and they are chained and written in one go when it ends, in the order recorded. The
+    trail is the one writing each at once gives, without a read of the chain's head and a
+    flush a row. Nothing in the block may read the trail or roll back part of the work
+    (a queued row would outlive it); on an error nothing is written (the caller rolls
+    back)."""
+    if _QUEUE_KEY in session.info:
+        raise RuntimeError("chained_at_end does not nest")
+    queue: list[tuple[AuditEvent, dict[str, Any]]] = []
+    session.info[_QUEUE_KEY] = queue
+    try:
+        yield
+    finally:
+        del session.info[_QUEUE_KEY]
+    _chain(session, queue)
 
 
 @dataclass(frozen=True)
