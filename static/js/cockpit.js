@@ -9,6 +9,11 @@
     return values.map(function (v) { return typeof v === "number" ? v : parseFloat(v); });
   }
 
+  // Drawn on the canvas: the HTML tooltip writes style="" attributes, which the CSP refuses.
+  function tooltip(trigger) {
+    return { trigger: trigger, renderMode: "richText", confine: true };
+  }
+
   function legend(spec) {
     return { top: 0, data: spec.series.map(function (s) { return s.name; }) };
   }
@@ -19,7 +24,7 @@
     return {
       color: COLORS,
       animation: false,
-      tooltip: { trigger: "item" },
+      tooltip: tooltip("item"),
       legend: legend(spec),
       grid: { left: 8, right: 24, top: 32, bottom: 8, containLabel: true },
       xAxis: { type: "value", minInterval: 1 },
@@ -36,7 +41,7 @@
     return {
       color: COLORS,
       animation: false,
-      tooltip: { trigger: "axis" },
+      tooltip: tooltip("axis"),
       legend: legend(spec),
       grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
       xAxis: { type: "category", data: spec.labels },
@@ -55,7 +60,7 @@
     return {
       color: COLORS,
       animation: false,
-      tooltip: { trigger: "axis" },
+      tooltip: tooltip("axis"),
       legend: legend(spec),
       grid: { left: 8, right: 24, top: 32, bottom: 8, containLabel: true },
       xAxis: spec.horizontal ? value : category,
