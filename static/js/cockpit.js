@@ -27,7 +27,7 @@
       tooltip: tooltip("item"),
       legend: legend(spec),
       grid: { left: 8, right: 24, top: 32, bottom: 8, containLabel: true },
-      xAxis: { type: "value", minInterval: 1 },
+      xAxis: { type: "value", minInterval: 1, axisLabel: { hideOverlap: true } },
       yAxis: { type: "category", inverse: true, data: spec.labels },
       series: [
         { name: spec.series[0].name, type: "bar", data: reached, barGap: "-100%",
@@ -45,7 +45,7 @@
       legend: legend(spec),
       grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
       xAxis: { type: "category", data: spec.labels },
-      yAxis: { type: "value", minInterval: 1 },
+      yAxis: { type: "value", minInterval: 1, axisLabel: { hideOverlap: true } },
       series: spec.series.map(function (s, i) {
         return { name: s.name, type: i === 0 ? "bar" : "line", data: numbers(s.values),
                  smooth: false, symbolSize: 6 };
@@ -56,7 +56,8 @@
   function barsOption(spec) {
     var category = { type: "category", data: spec.labels, inverse: !!spec.horizontal,
                      axisLabel: { interval: 0, rotate: spec.horizontal ? 0 : 30 } };
-    var value = { type: "value" };
+    // On a phone the amounts would run into each other; drop those that would.
+    var value = { type: "value", axisLabel: { hideOverlap: true } };
     return {
       color: COLORS,
       animation: false,
