@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
@@ -26,6 +26,7 @@ from app.db import get_engine, write_bind
 from app.errors import AppError, PermissionDenied
 from app.i18n import _, translate
 from app.web.deps import CsrfRefused, LoginRequired, PasswordChangeRequired, request_locale
+from app.web.redirects import see_other
 from app.web.security import SecurityHeadersMiddleware
 from app.web.templating import is_htmx, render
 from app.web.text_guard import refuse_unstorable_text
@@ -132,19 +133,14 @@ async def app_error_handler(request: Request, exc: Exception) -> Response:
                        errors=[p.render(locale) for p in exc.errors], headers=headers)
     if isinstance(exc, LoginRequired):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        location = f"/login?next={quote(target)}"
-        if is_htmx(request):
-            return Response(status_code=204, headers={"HX-Redirect": location})
-        return RedirectResponse(location, status_code=303)
+        return see_other(request, f"/login?next={quote(target)}")
     if isinstance(exc, PasswordChangeRequired):
-        if is_htmx(request):
-            return Response(status_code=204, headers={"HX-Redirect": "/account/password"})
-        return RedirectResponse("/account/password", status_code=303)
+        return see_other(request, "/account/password")
     return error_page(request, exc.status, exc.detail(locale))
 
 
 def _field_name(err: dict[str, Any]) -> str:
-    """The field a validation error is about, as API.md names it ("total_investment",
+    """The field a validation error is about, as docs/api.md names it ("total_investment",
     "investor.credit_code", "limit"); "body" for a body that is not JSON or not an object."""
     loc = [str(part) for part in err.get("loc", ())]
     if err.get("type") == "json_invalid":

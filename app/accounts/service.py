@@ -132,7 +132,7 @@ def set_password(session: Session, actor: Actor, user: User, new: str, *,
         fresh = FreshSession(token=secrets.token_urlsafe(32), csrf_token=secrets.token_urlsafe(32))
         # Same absolute limit: a new id, not a longer life.
         session.add(UserSession(
-            id=_token_id(fresh.token), user_id=user.id, created_at=now, last_seen_at=now,
+            id=token_digest(fresh.token), user_id=user.id, created_at=now, last_seen_at=now,
             expires_at=kept.expires_at, csrf_token=fresh.csrf_token, ip=kept.ip,
             user_agent=kept.user_agent))
     record(session, actor, "user.password", object_type="user", object_id=user.id, now=now,
@@ -258,7 +258,9 @@ class LoginResult:
     message: str | None = None  # an msgid with {limit} and {minutes}
 
 
-def _token_id(token: str) -> str:
+def token_digest(token: str) -> str:
+    """How a secret token is stored and looked up (sessions, API tokens, agency clients):
+    its SHA-256, so the table alone signs nobody in."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -309,7 +311,7 @@ def authenticate(session: Session, username: str, password: str, *, ip: str | No
         return LoginResult(ok=False, message=LOGIN_FAILED)
     if previous_token:
         # A fresh session id at every log-in; the browser's old one (if any) is ended.
-        _revoke(session, _token_id(previous_token), now)
+        _revoke(session, token_digest(previous_token), now)
     user.failed_login_count = 0
     user.locked_until = None
     user.last_login_at = now
@@ -317,7 +319,7 @@ def authenticate(session: Session, username: str, password: str, *, ip: str | No
         user.password_hash = hash_password(password)
     token = secrets.token_urlsafe(32)
     session.add(UserSession(
-        id=_token_id(token), user_id=user.id, created_at=now, last_seen_at=now,
+        id=token_digest(token), user_id=user.id, created_at=now, last_seen_at=now,
         expires_at=now + timedelta(hours=settings.session_absolute_hours),
         csrf_token=secrets.token_urlsafe(32), ip=ip, user_agent=(user_agent or "")[:300],
     ))
@@ -326,37 +328,51 @@ def authenticate(session: Session, username: str, password: str, *, ip: str | No
     return LoginResult(ok=True, token=token, user=user)
 
 
+# How stale `last_seen_at` may get: one write a minute per session, not one per request.
+SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
+
+
 @dataclass
 class SignedIn:
     user: User
     roles: set[str]
     session_id: str
     csrf_token: str
+    touch_due: bool  # last seen over SESSION_TOUCH_INTERVAL ago: call `touch_session`
 
 
 def resolve_session(session: Session, token: str | None,
                     now: datetime | None = None) -> SignedIn | None:
-    """The live session behind a cookie, or None (unknown, revoked, idle, expired, disabled)."""
+    """The live session behind a cookie, or None (unknown, revoked, idle, expired, disabled).
+    Only reads: a page view runs in a read transaction, so the caller touches the session
+    in a write of its own."""
     if not token:
         return None
     now = now or utcnow()
     settings = get_settings()
-    row = session.get(UserSession, _token_id(token))
+    row = session.get(UserSession, token_digest(token))
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None
     if row.last_seen_at + timedelta(minutes=settings.session_idle_minutes) <= now:
-        row.revoked_at = now
-        session.flush()
-        return None
+        return None  # idle: never touched again, so it stays ended
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
         return None
-    # Throttled: at most one write a minute per session, not one per request.
-    if now - row.last_seen_at > timedelta(minutes=1):
-        row.last_seen_at = now
-        session.flush()
     return SignedIn(user=user, roles=user_roles(session, user.id), session_id=row.id,
-                    csrf_token=row.csrf_token)
+                    csrf_token=row.csrf_token,
+                    touch_due=now - row.last_seen_at > SESSION_TOUCH_INTERVAL)
+
+
+def touch_session(session: Session, session_id: str, now: datetime | None = None) -> bool:
+    """Mark the session seen now, unless that happened within SESSION_TOUCH_INTERVAL (two
+    requests at once write once). True if this call wrote."""
+    now = now or utcnow()
+    return session.execute(
+        update(UserSession)
+        .where(UserSession.id == session_id, UserSession.revoked_at.is_(None),
+               UserSession.last_seen_at < now - SESSION_TOUCH_INTERVAL)
+        .values(last_seen_at=now)
+    ).rowcount > 0
 
 
 def _revoke(session: Session, session_id: str, now: datetime) -> int:

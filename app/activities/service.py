@@ -52,7 +52,7 @@ def add_activity(session: Session, project_id: int, data: ActivityCreate, *,
     session.flush()
     session.add_all(ActivityParticipant(activity_id=activity.id, user_id=user_id)
                     for user_id in participant_ids)
-    # Denormalised for the "no follow-up in N days" lists (indexed; see PERFORMANCE.md).
+    # Denormalised for the "no follow-up in N days" lists (indexed, so they stay cheap).
     # Not a project edit, so the version stays: a follow-up never makes an edit stale.
     # Before `record`: the project's row first, then the audit's locks (app.audit.service).
     if project.last_activity_at is None or data.happened_at >= project.last_activity_at:
@@ -65,20 +65,10 @@ def add_activity(session: Session, project_id: int, data: ActivityCreate, *,
     return activity
 
 
-def list_activities(session: Session, project_id: int, actor: Actor, *, limit: int = 50,
-                    before_id: int | None = None) -> list[Activity]:
-    get_project(session, project_id, actor)
-    query = select(Activity).where(Activity.project_id == project_id)
-    if before_id is not None:
-        query = query.where(Activity.id < before_id)
-    return list(session.scalars(query.order_by(Activity.happened_at.desc(), Activity.id.desc())
-                                .limit(limit)))
-
-
 def activity_page(session: Session, project_id: int, actor: Actor, *, limit: int,
                   before_id: int | None = None) -> list[Activity]:
     """The API's pages: newest recorded first, by id, so a cursor (the last id) never skips
-    or repeats a row; `list_activities` orders by when they happened, for the pages."""
+    or repeats a row (the project page's timeline orders by when they happened)."""
     get_project(session, project_id, actor)
     query = select(Activity).where(Activity.project_id == project_id)
     if before_id is not None:
@@ -95,4 +85,4 @@ def participants_of(session: Session, activity_ids: list[int]) -> dict[int, list
     return result
 
 
-__all__ = ["activity_page", "add_activity", "list_activities", "participants_of"]
+__all__ = ["activity_page", "add_activity", "participants_of"]

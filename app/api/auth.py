@@ -2,7 +2,6 @@
 (short-lived, from a user name and password). Only SHA-256 digests are stored; a token is
 shown once. Every outcome that matters is audited."""
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,7 +11,13 @@ from sqlmodel import Session
 
 from app.accounts.models import User, UserSession
 from app.accounts.permissions import Actor, Permission, Role
-from app.accounts.service import LOGIN_FAILED, authenticate, password_expired, user_roles
+from app.accounts.service import (
+    LOGIN_FAILED,
+    authenticate,
+    password_expired,
+    token_digest,
+    user_roles,
+)
 from app.api.models import ApiClient, ApiToken, Scope
 from app.audit.service import record
 from app.config import get_settings
@@ -30,11 +35,6 @@ SCOPES: tuple[str, ...] = tuple(scope.value for scope in Scope)
 class TokenRefused(AppError):
     status = 401
     kind = "invalid-token"
-    title = "Sign-in required"
-
-
-def digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 # --- agency clients ------------------------------------------------------------------------
@@ -79,7 +79,7 @@ def create_client(session: Session, actor: Actor, *, name: str, scopes: list[str
     token = CLIENT_PREFIX + secrets.token_urlsafe(32)
     client = ApiClient(
         name=name, scopes=" ".join(s for s in SCOPES if s in scopes), county_code=county_code,
-        token_hash=digest(token), token_prefix=token[:12],
+        token_hash=token_digest(token), token_prefix=token[:12],
         rate_limit_per_minute=rate_limit_per_minute, created_at=now,
         created_by_id=actor.user_id, expires_at=now + timedelta(days=days),
     )
@@ -148,11 +148,11 @@ def issue_user_token(session: Session, username: str, password: str, *, ip: str 
     result = authenticate(session, username, password, ip=ip, user_agent=user_agent, now=now)
     if not result.ok or result.token is None or result.user is None:
         return IssuedToken(access_token=None, message=result.message or LOGIN_FAILED)
-    session.execute(update(UserSession).where(UserSession.id == digest(result.token))
+    session.execute(update(UserSession).where(UserSession.id == token_digest(result.token))
                     .values(revoked_at=now))
     minutes = get_settings().api_token_minutes
     token = USER_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(id=digest(token), user_id=result.user.id, created_at=now,
+    session.add(ApiToken(id=token_digest(token), user_id=result.user.id, created_at=now,
                          expires_at=now + timedelta(minutes=minutes), ip=ip))
     session.flush()
     return IssuedToken(access_token=token, expires_in=minutes * 60)
@@ -174,7 +174,8 @@ def resolve_bearer(session: Session, token: str, *, ip: str | None, user_agent: 
     now = now or utcnow()
     settings = get_settings()
     if token.startswith(CLIENT_PREFIX):
-        client = session.scalar(select(ApiClient).where(ApiClient.token_hash == digest(token)))
+        client = session.scalar(select(ApiClient)
+                                .where(ApiClient.token_hash == token_digest(token)))
         if client is None or client.revoked_at is not None or client.expires_at <= now:
             return None
         if client.last_used_at is None or now - client.last_used_at > timedelta(minutes=1):
@@ -185,7 +186,7 @@ def resolve_bearer(session: Session, token: str, *, ip: str | None, user_agent: 
                       rate_limit=client.rate_limit_per_minute
                       or settings.api_rate_limit_per_minute)
     if token.startswith(USER_PREFIX):
-        row = session.get(ApiToken, digest(token))
+        row = session.get(ApiToken, token_digest(token))
         if row is None or row.revoked_at is not None or row.expires_at <= now:
             return None
         user = session.get(User, row.user_id)

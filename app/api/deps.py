@@ -16,7 +16,13 @@ from app.api.auth import TokenRefused, resolve_bearer
 from app.api.ratelimit import TooManyRequests, hit
 from app.errors import AppError, PermissionDenied
 from app.i18n import _
-from app.web.deps import DbSession, PasswordChangeRequired, PermissionCheck, client_ip
+from app.web.deps import (
+    DbSession,
+    PasswordChangeRequired,
+    PermissionCheck,
+    client_ip,
+    unit_of_work,
+)
 
 bearer = HTTPBearer(auto_error=False, scheme_name="bearer",
                     description="A user token from POST /api/v1/auth/token, or an agency "
@@ -44,7 +50,6 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
 class PreconditionRequired(AppError):
     status = 428
     kind = "precondition-required"
-    title = "Precondition required"
 
 
 # --- who is calling ------------------------------------------------------------------------
@@ -58,17 +63,10 @@ async def api_actor(request: Request, credentials: Credentials) -> Actor:
         return cached
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise TokenRefused(_("Send an API token: Authorization: Bearer <token>."))
-    session = request.app.state.session_factory(True)
-    try:
+    with unit_of_work(request, write=True) as session:
         caller = resolve_bearer(session, credentials.credentials, ip=client_ip(request),
                                 user_agent=request.headers.get("user-agent"))
         counted = hit(session, caller.owner, caller.rate_limit) if caller else None
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
     if caller is None or counted is None:
         raise TokenRefused(_("The API token is unknown, expired or revoked."))
     request.state.actor = caller.actor

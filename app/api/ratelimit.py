@@ -20,7 +20,6 @@ WINDOW = timedelta(minutes=1)
 class TooManyRequests(AppError):
     status = 429
     kind = "rate-limited"
-    title = "Too many requests"
 
     def __init__(self, message: str, *, retry_after: int, **params: object) -> None:
         super().__init__(message, **params)

@@ -13,7 +13,7 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, PlainSerializer, 
 from app.api.models import DeliveryStatus, EventType
 from app.errors import ValidationFailed
 from app.i18n import _
-from app.inputs import RowId
+from app.inputs import MAX_ROW_ID, RowId
 
 # 万元 as a JSON string with two places ("12500.00"): exact, never a float.
 MoneyOut = Annotated[
@@ -72,7 +72,7 @@ def _valid_key(name: str, value: Any) -> bool:
         except (TypeError, ValueError):
             return False
         return moment.tzinfo is not None and 1900 <= moment.year <= 9998
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ROW_ID
 
 
 # --- tokens --------------------------------------------------------------------------------

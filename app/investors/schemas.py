@@ -4,8 +4,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
+from app.i18n import _
+
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Ownership = Literal["state", "private", "foreign", "joint", "collective", "other"]
+OWNERSHIP_LABELS: dict[str, str] = {
+    "state": _("State-owned"), "private": _("Private"), "foreign": _("Foreign"),
+    "joint": _("Joint venture"), "collective": _("Collective"), "other": _("Other"),
+}
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9+\-() ]{5,32}$")]
 
 

@@ -1,4 +1,4 @@
-"""JSON door for projects (API.md): list and sync, create, read, edit, delete, stage moves,
+"""JSON door for projects (docs/api.md): list and sync, create, read, edit, delete, stage moves,
 status, the one responsible leader, history. Each route parses, calls one service or query
 function, and shapes the answer; the rules live in app.projects.service."""
 

@@ -6,7 +6,7 @@ objects) and each page costs a fixed number of statements.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +18,7 @@ from sqlmodel import Session
 from app.accounts.models import User
 from app.accounts.permissions import Actor
 from app.activities.models import Activity, ActivityParticipant
-from app.config import get_settings
+from app.clock import local_midnight
 from app.db import Money, utcnow
 from app.errors import NotFound
 from app.i18n import _
@@ -48,14 +48,12 @@ class ListPage:
     total_investment: Decimal
     page: int
     per_page: int
+    # Counts per stage under every filter but the stage one: the quick tabs.
+    by_stage: dict[str, int]
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
-
-
-def _local_midnight_utc(day: Any) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=get_settings().tz)
 
 
 def filter_clauses(filters: ProjectFilters, *, now: datetime | None = None) -> list[Any]:
@@ -81,10 +79,10 @@ def filter_clauses(filters: ProjectFilters, *, now: datetime | None = None) -> l
     if filters.max_investment is not None:
         clauses.append(Project.total_investment <= filters.max_investment)
     if filters.reported_from:
-        clauses.append(Project.first_reported_at >= _local_midnight_utc(filters.reported_from))
+        clauses.append(Project.first_reported_at >= local_midnight(filters.reported_from))
     if filters.reported_to:
         clauses.append(Project.first_reported_at
-                       < _local_midnight_utc(filters.reported_to + timedelta(days=1)))
+                       < local_midnight(filters.reported_to + timedelta(days=1)))
     if filters.updated_since:
         clauses.append(Project.updated_at >= filters.updated_since)
     if filters.idle_days:
@@ -172,10 +170,23 @@ def _order_by(sort: str) -> list[Any]:
     return [ordered, Project.id.desc() if descending else Project.id.asc()]
 
 
+def stage_totals(session: Session, where: list[Any]) -> dict[str, tuple[int, Decimal]]:
+    """Count and Σ total investment per stage of the projects `where` selects, in one
+    grouped statement; every stage present, with (0, 0.00) where there are none."""
+    totals = {stage.value: (0, Decimal("0.00")) for stage in STAGE_ORDER}
+    for stage, count, amount in session.execute(
+            select(Project.stage, func.count(), func.sum(Project.total_investment))
+            .where(*where).group_by(Project.stage)):
+        totals[stage] = (count, amount or Decimal("0.00"))
+    return totals
+
+
 def list_projects(session: Session, actor: Actor, filters: ProjectFilters, *,
                   sort: str = "-updated_at", page: int = 1, per_page: int = 20,
                   now: datetime | None = None) -> ListPage:
-    """One page of rows plus the count and Σ total investment of everything filtered."""
+    """One page of rows, plus the count and Σ total investment of everything filtered and
+    the count per stage, from one grouped statement over the filters but the stage."""
+    now = now or utcnow()
     where = [visible(actor), *filter_clauses(filters, now=now)]
     page = max(1, page)
     # Pick the page's ids first, then join names for those rows only: joining before the
@@ -187,22 +198,13 @@ def list_projects(session: Session, actor: Actor, filters: ProjectFilters, *,
         .join(page_ids, page_ids.c.id == Project.id)
         .order_by(*_order_by(sort))
     ).all()
-    total, amount = session.execute(
-        select(func.count(), func.sum(Project.total_investment)).select_from(Project)
-        .where(*where)
-    ).one()
-    return ListPage(rows=list(rows), total=total, total_investment=amount or Decimal("0.00"),
-                    page=page, per_page=per_page)
-
-
-def count_by_stage(session: Session, actor: Actor, filters: ProjectFilters,
-                   now: datetime | None = None) -> dict[str, int]:
-    """Counts for the quick tabs: the same filters, any stage."""
     unstaged = filters.model_copy(update={"stage": []})
-    where = [visible(actor), *filter_clauses(unstaged, now=now)]
-    counts = dict(session.execute(
-        select(Project.stage, func.count()).where(*where).group_by(Project.stage)).all())
-    return {stage.value: counts.get(stage.value, 0) for stage in STAGE_ORDER}
+    totals = stage_totals(session, [visible(actor), *filter_clauses(unstaged, now=now)])
+    chosen = [totals[stage] for stage in {s.value for s in filters.stage} or totals]
+    return ListPage(rows=list(rows), total=sum(count for count, _sum in chosen),
+                    total_investment=sum((amount for _n, amount in chosen), Decimal("0.00")),
+                    page=page, per_page=per_page,
+                    by_stage={stage: count for stage, (count, _sum) in totals.items()})
 
 
 # --- kanban and duplicates (project pages) -----------------------------------------------
@@ -226,11 +228,7 @@ def kanban_columns(session: Session, actor: Actor, filters: ProjectFilters, *,
     """The board in two statements whatever the data size: one GROUP BY for the counts and
     sums, one window query for the `per_column` most recently updated cards per stage."""
     where = [visible(actor), *filter_clauses(filters, now=now)]
-    totals = {
-        stage: (count, amount) for stage, count, amount in session.execute(
-            select(Project.stage, func.count(), func.sum(Project.total_investment))
-            .where(*where).group_by(Project.stage))
-    }
+    totals = stage_totals(session, where)
     position = func.row_number().over(
         partition_by=Project.stage, order_by=(Project.updated_at.desc(), Project.id.desc())
     ).label("position")
@@ -243,9 +241,8 @@ def kanban_columns(session: Session, actor: Actor, filters: ProjectFilters, *,
     for row in rows:
         cards[row.stage].append(row)
     return [
-        KanbanColumn(stage=stage.value, count=totals.get(stage.value, (0, None))[0],
-                     total_investment=totals.get(stage.value, (0, None))[1] or Decimal("0.00"),
-                     cards=cards[stage.value])
+        KanbanColumn(stage=stage.value, count=totals[stage.value][0],
+                     total_investment=totals[stage.value][1], cards=cards[stage.value])
         for stage in STAGE_ORDER
     ]
 
@@ -449,7 +446,8 @@ def project_milestones(session: Session, actor: Actor, project_id: int) -> list[
 # --- the JSON door (app/projects/api.py) ---------------------------------------------------
 
 def api_columns(actor: Actor) -> list[Any]:
-    """Every field of API.md's project, as plain columns, as the viewer may see them."""
+    """Every field of the API's project (docs/api.md), as plain columns, as the viewer may
+    see them."""
     view = viewer_columns(actor)
     return [
         Project.id, Project.code, view["name"], view["description"], view["investor_name"],

@@ -1,13 +1,12 @@
 """Project shapes shared by the pages and the API: Create / Update / moves / Read."""
 
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from app.i18n import _
-from app.inputs import WHOLE_NUMBER, Amount, PositiveAmount, Quantity, RowId
+from app.inputs import RFC3339, WHOLE_NUMBER, Amount, PositiveAmount, Quantity, RowId
 from app.investors.schemas import InvestorIn
 from app.projects.stages import KeyLevel, Stage, Status, TeamRole, TerminationReason
 
@@ -20,8 +19,17 @@ DocumentNo = Annotated[str, StringConstraints(strip_whitespace=True, min_length=
 Jobs = Annotated[int, Field(ge=0, le=10_000_000), WHOLE_NUMBER]
 # Filter dates: wide, but bounded so a local midnight converts to UTC without overflow.
 FilterDay = Annotated[date, Field(ge=date(1900, 1, 1), le=date(9998, 12, 31))]
-FilterMoment = Annotated[AwareDatetime, Field(ge=datetime(1900, 1, 2, tzinfo=UTC),
-                                              le=datetime(9998, 12, 31, tzinfo=UTC))]
+
+
+def _plausible(moment: datetime) -> datetime:
+    # Far-off years overflow when converted to UTC for the query.
+    if not 1900 <= moment.year <= 9998:
+        raise ValueError("year out of range")
+    return moment
+
+
+# An instant in a filter: RFC 3339 with an offset, as docs/api.md writes them.
+FilterMoment = Annotated[AwareDatetime, AfterValidator(_plausible), RFC3339]
 
 # Field labels for forms and for messages that name a field.
 FIELD_LABELS: dict[str, str] = {
@@ -169,50 +177,40 @@ class TeamMemberIn(BaseModel):
     role: TeamRole
 
 
-class LeaderRef(BaseModel):
-    id: int
-    name: str
-
-
-class ProjectRead(BaseModel):
-    id: int
-    code: str
-    name: str
-    stage: Stage
-    status: Status
-    total_investment: Decimal
-    county: str
-    chain: str
-    region: str
-    leader: LeaderRef | None
-    version: int
-    created_at: datetime
-    updated_at: datetime
-
-
 SORTABLE = ("name", "total_investment", "stage", "last_activity_at", "first_reported_at",
             "updated_at", "code")
 
 
-class ProjectFilters(BaseModel):
-    """The list's query: the same filters for the pages, the API, exports and drill-downs."""
+class ListFilters(BaseModel):
+    """The list filters both doors take: the API's query parameters (docs/api.md) are
+    exactly these; ProjectFilters adds those of the pages, exports and drill-downs."""
 
-    model_config = ConfigDict(extra="ignore")
-    stage: list[Stage] = Field(default_factory=list)
-    status: list[Status] = Field(default_factory=list)
+    stage: list[Stage] = Field(default_factory=list, max_length=len(Stage))
+    status: list[Status] = Field(default_factory=list, max_length=len(Status))
     county: Code | None = None
     chain: Code | None = None
     region: Code | None = None
     method: Code | None = None
     category: Code | None = None
-    key_level: KeyLevel | None = None
     leader_id: RowId | None = None
     q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
     min_investment: Amount | None = None
     max_investment: Amount | None = None
+    updated_since: FilterMoment | None = None
+
+    def filters(self) -> "ProjectFilters":
+        """These filters alone, as the list's query (an API query's paging left out)."""
+        return ProjectFilters.model_validate(
+            self.model_dump(include=set(ListFilters.model_fields), exclude_none=True))
+
+
+class ProjectFilters(ListFilters):
+    """The list's query: the same filters for the pages, the API, exports and drill-downs."""
+
+    model_config = ConfigDict(extra="ignore")
+    key_level: KeyLevel | None = None
     reported_from: FilterDay | None = None
     reported_to: FilterDay | None = None
-    updated_since: FilterMoment | None = None
     # No follow-up for at least this many days (or never).
     idle_days: Annotated[int, Field(ge=1, le=3650), WHOLE_NUMBER] | None = None
     needs_leader: bool = False

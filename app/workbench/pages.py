@@ -9,10 +9,10 @@ from fastapi.responses import RedirectResponse, Response
 from app.accounts.permissions import Actor, Permission
 from app.errors import AppError, StaleVersion
 from app.i18n import _
-from app.projects.pages.common import LABELS
 from app.projects.queries import project_detail
 from app.projects.schemas import LeaderAssignIn
 from app.projects.service import assign_leader
+from app.projects.stages import STAGE_LABELS, STATUS_LABELS
 from app.web.deps import DbSession, PathId, requires
 from app.web.forms import app_error_fields, form_to_dict, form_version, validate_form
 from app.web.templating import is_htmx, render
@@ -20,6 +20,7 @@ from app.workbench.queries import leader_board, leader_options, workbench
 
 router = APIRouter(include_in_schema=False)
 ASSIGN_LABELS = {"leader_id": _("responsible leader"), "reason": _("reason")}
+LABELS = {"stage_labels": STAGE_LABELS, "status_labels": STATUS_LABELS}
 # Refusals shown beside the form; anything else (not found, forbidden) is an error page.
 FORM_STATUSES = (409, 412, 422)
 

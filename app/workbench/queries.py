@@ -22,7 +22,7 @@ from app.clock import local_date
 from app.db import utcnow
 from app.i18n import _
 from app.lookups.service import PersonOption, leaders
-from app.projects.models import LeaderAssignment, PlanMilestone, Project, StageEvent, StatusChange
+from app.projects.models import LeaderAssignment, Project, StageEvent, StatusChange
 from app.projects.queries import filter_clauses, select_rows
 from app.projects.schemas import ProjectFilters
 from app.projects.service import LIVE_STATUSES, visible
@@ -33,7 +33,6 @@ MY_PROJECTS_LIMIT = 20
 QUEUE_LIMIT = 20
 IDLE_DAYS = 14
 STALLED_DAYS = 30
-MILESTONE_DAYS = 14
 RECENT_DAYS = 7
 
 ByUser = aliased(User, name="by_user")
@@ -203,27 +202,21 @@ def recent_changes(session: Session, actor: Actor, *, now: datetime) -> Card:
 
 def my_projects(session: Session, actor: Actor, *, now: datetime) -> Card:
     """我的项目: the leader's live projects, most urgent first: an overdue next step, then
-    no follow-up for 30 days, then 14 days, then a plan milestone due within 14 days, then
-    the longest in their stage."""
+    no follow-up for 30 days, then 14 days, then the longest in their stage."""
     today = local_date(now)
     last = func.coalesce(Project.last_activity_at, Project.first_reported_at)
-    milestone = (select(func.min(PlanMilestone.due_on))
-                 .where(PlanMilestone.project_id == Project.id, PlanMilestone.done_on.is_(None))
-                 .correlate(Project).scalar_subquery())
     overdue = Project.next_follow_up_on < today
     stalled = last < now - timedelta(days=STALLED_DAYS)
     idle = last < now - timedelta(days=IDLE_DAYS)
-    milestone_soon = milestone <= today + timedelta(days=MILESTONE_DAYS)
-    urgency = sa.case((overdue, 1), (stalled, 2), (idle, 3), (milestone_soon, 4), else_=5)
+    urgency = sa.case((overdue, 1), (stalled, 2), (idle, 3), else_=4)
     query = (
         select_rows(actor)
-        .add_columns(milestone.label("milestone_due"), urgency.label("urgency"))
+        .add_columns(urgency.label("urgency"))
         .where(visible(actor), Project.leader_id == actor.user_id,
                Project.status.in_(LIVE_STATUSES))
         .order_by(urgency,
                   sa.case((overdue, Project.next_follow_up_on)).asc(),
                   sa.case((idle, last)).asc(),
-                  sa.case((milestone_soon, milestone)).asc(),
                   Project.stage_entered_on, Project.id)
     )
     rows, total = _rows_and_total(session, query, MY_PROJECTS_LIMIT)
@@ -231,10 +224,6 @@ def my_projects(session: Session, actor: Actor, *, now: datetime) -> Card:
     for row in rows:
         notes = [_overdue_note(row.next_follow_up_on, today),
                  _idle_note(row.last_activity_at or row.first_reported_at, today, IDLE_DAYS)]
-        if row.milestone_due is not None and (
-                row.milestone_due <= today + timedelta(days=MILESTONE_DAYS)):
-            notes.append(Note(_("Milestone due {day}"), {"day": row.milestone_due.isoformat()},
-                              "danger" if row.milestone_due < today else "info"))
         in_stage = (today - row.stage_entered_on).days
         if in_stage >= STALLED_DAYS:
             notes.append(Note(_("{n} days in this stage"), {"n": in_stage}))

@@ -1,4 +1,4 @@
-"""The funnel, exactly (API.md), on the hand-built city of tests/analytics/fixture.py."""
+"""The funnel, exactly (docs/api.md), on the hand-built city of tests/analytics/fixture.py."""
 
 from datetime import date
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""The project resources of API.md, endpoint by endpoint: shapes, money as strings, ETags,
+"""The project resources of docs/api.md, endpoint by endpoint: shapes, money as strings, ETags,
 If-Match (428 / 412), Idempotency-Key, cursors, and refusals that change nothing."""
 
 from datetime import UTC, datetime, timedelta

@@ -1,6 +1,6 @@
 """What the project pages share: reading the list query string, labels, URL building."""
 
-from typing import Any
+from typing import Any, get_origin
 from urllib.parse import urlencode
 
 from fastapi import Request
@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from app.i18n import _
 from app.projects.schemas import FIELD_LABELS, ProjectFilters
-from app.projects.stages import STAGE_LABELS, STATUS_LABELS
+from app.projects.stages import KEY_LEVEL_LABELS, STAGE_LABELS, STATUS_LABELS
 from app.web.forms import field_errors
 
 FILTER_LABELS = {
@@ -24,7 +24,9 @@ FILTER_LABELS = {
     "advanced_to": _("moved forward to"), "planned_from": _("planned groundbreaking from"),
     "planned_to": _("planned groundbreaking to"),
 }
-MULTI_VALUE = ("stage", "status")
+# Filters that take a value more than once (?stage=a&stage=b): the list-typed ones.
+MULTI_VALUE = frozenset(name for name, field in ProjectFilters.model_fields.items()
+                        if get_origin(field.annotation) is list)
 
 
 def query_dict(request: Request) -> dict[str, Any]:
@@ -66,5 +68,6 @@ def url_with(request: Request, path: str | None = None, **changes: Any) -> str:
     return (path or request.url.path) + (f"?{query}" if query else "")
 
 
-LABELS = {"stage_labels": {s.value: label for s, label in STAGE_LABELS.items()},
-          "status_labels": STATUS_LABELS}
+# The labels the project templates look codes up in (each kept beside its enum).
+LABELS = {"stage_labels": STAGE_LABELS, "status_labels": STATUS_LABELS,
+          "key_level_labels": KEY_LEVEL_LABELS}

@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from app.accounts.permissions import Actor, Permission
-from app.activities.schemas import ActivityCreate, ActivityKind
+from app.activities.schemas import ACTIVITY_KIND_LABELS, ActivityCreate
 from app.activities.service import add_activity
 from app.audit.history import history_for_project
 from app.clock import local_date, local_datetime
@@ -24,6 +24,7 @@ from app.config import get_settings
 from app.db import utcnow
 from app.errors import AppError, Conflict, PermissionDenied, StaleVersion, ValidationFailed
 from app.i18n import _, translate
+from app.investors.schemas import OWNERSHIP_LABELS
 from app.investors.service import project_contacts
 from app.lookups.service import colleagues, leaders, lookup_options
 from app.projects.confidential import CONFIDENTIAL_FIELDS
@@ -57,13 +58,13 @@ from app.projects.service import (
     update_project,
 )
 from app.projects.stages import (
+    KEY_LEVEL_LABELS,
     REQUIRED_EVIDENCE,
     STAGE_ORDER,
-    KeyLevel,
+    TEAM_ROLE_LABELS,
+    TERMINATION_LABELS,
     Stage,
     Status,
-    TeamRole,
-    TerminationReason,
     evidence_needed,
 )
 from app.web.deps import DbSession, PathId, requires
@@ -75,35 +76,6 @@ router = APIRouter()
 TEMPLATE = "projects/detail.html"
 TIMELINE_LIMIT = 100
 
-TERMINATION_LABELS: dict[str, str] = {
-    TerminationReason.investor_withdrew: _("Investor withdrew"),
-    TerminationReason.lost_to_other_city: _("Landed in another city"),
-    TerminationReason.policy: _("Policy reasons"),
-    TerminationReason.land: _("Land reasons"),
-    TerminationReason.other: _("Other"),
-}
-TEAM_ROLE_LABELS: dict[str, str] = {
-    TeamRole.head: _("Team head"),
-    TeamRole.member: _("Team member"),
-    TeamRole.service: _("Service officer"),
-    TeamRole.agent: _("Agent"),
-}
-ACTIVITY_KIND_LABELS: dict[str, str] = {
-    ActivityKind.visit_out: _("Visit out"),
-    ActivityKind.visit_in: _("Inspection visit"),
-    ActivityKind.call: _("Phone call"),
-    ActivityKind.meeting: _("Talks"),
-    ActivityKind.signing_ceremony: _("Signing ceremony"),
-    ActivityKind.other: _("Other"),
-}
-KEY_LEVEL_LABELS: dict[str, str] = {
-    KeyLevel.province: _("Provincial key project"),
-    KeyLevel.city: _("City key project"),
-}
-OWNERSHIP_LABELS: dict[str, str] = {
-    "state": _("State-owned"), "private": _("Private"), "foreign": _("Foreign"),
-    "joint": _("Joint venture"), "collective": _("Collective"), "other": _("Other"),
-}
 TABS = (
     ("followups", _("Follow-ups")),
     ("team", _("Team and plan")),
@@ -332,7 +304,7 @@ def _labels() -> dict[str, Any]:
     return {
         **LABELS, "stage_order": STAGE_ORDER, "termination_labels": TERMINATION_LABELS,
         "team_role_labels": TEAM_ROLE_LABELS, "activity_kind_labels": ACTIVITY_KIND_LABELS,
-        "key_level_labels": KEY_LEVEL_LABELS, "ownership_labels": OWNERSHIP_LABELS,
+        "ownership_labels": OWNERSHIP_LABELS,
         "termination_choices": _choices(TERMINATION_LABELS),
         "team_role_choices": _choices(TEAM_ROLE_LABELS),
         "activity_kind_choices": _choices(ACTIVITY_KIND_LABELS),

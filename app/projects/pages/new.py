@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from app.accounts.permissions import Actor, Permission
 from app.errors import Conflict, ValidationFailed
 from app.i18n import _, translate
+from app.investors.schemas import OWNERSHIP_LABELS
 from app.investors.service import clean_credit_code
 from app.lookups.service import LookupOptions, leaders, lookup_options
 from app.projects.pages.common import LABELS
@@ -40,14 +41,6 @@ FORM_LABELS: dict[str, str] = {
 }
 # Fields the form shows a message beside; any other message goes above the form.
 SHOWN_FIELDS = frozenset(FORM_LABELS) - {"investor", "is_confidential"}
-OWNERSHIP = (
-    ("state", _("State-owned")),
-    ("private", _("Private")),
-    ("foreign", _("Foreign")),
-    ("joint", _("Joint venture")),
-    ("collective", _("Collective")),
-    ("other", _("Other")),
-)
 DUPLICATE_MESSAGE = _("This investor already has a project under way (listed below). If the "
                       "new one is another project of the same investor, such as a second "
                       "phase or a capital increase, choose the project it follows; otherwise "
@@ -95,7 +88,7 @@ def _page(request: Request, db: DbSession, actor: Actor, *, form: dict[str, str]
         active_nav="projects", form=form, errors=_surfaced(errors or {}, duplicates),
         options=options, chain_links=_children(options.chain_links, form.get("chain")),
         zones=_children(options.zones, form.get("county")), leaders=leaders(db),
-        ownership=OWNERSHIP, duplicates=duplicates, duplicate_error=duplicate_error,
+        ownership=OWNERSHIP_LABELS.items(), duplicates=duplicates, duplicate_error=duplicate_error,
         conflict=conflict, county_locked=actor.county_code is not None, **LABELS,
     )
 
