@@ -21,9 +21,9 @@ from alembic.util import CommandError
 from pydantic import ValidationError
 
 from app.accounts.service import create_user
-from app.api.cli import clients_app, webhooks_app
 from app.audit.cli import audit_app
 from app.backup.service import KIND_NAMES, BackupError, create_backup, restore_backup
+from app.clients.cli import clients_app
 from app.config import (
     PROJECT_ROOT,
     Settings,
@@ -43,6 +43,7 @@ from app.crypto import (
 from app.db import create_db_engine, session_scope, utcnow
 from app.errors import AppError
 from app.projects.models import Project
+from app.webhooks.cli import webhooks_app
 
 app = typer.Typer(
     name="zhaoshang",

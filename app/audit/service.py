@@ -48,15 +48,16 @@ from app.accounts.models import User
 from app.accounts.permissions import Actor, Permission
 from app.analytics.cache import lock_data_version
 from app.analytics.models import Target
-from app.api.models import ApiClient, WebhookSubscription
 from app.audit.anchors import Anchor
 from app.audit.keys import AuditKeyring
 from app.audit.models import GENESIS_HASH, AuditAction, AuditEvent, Outcome
+from app.clients.models import ApiClient
 from app.db import utcnow
 from app.errors import PermissionDenied
 from app.i18n import _
 from app.projects.confidential import MASK, Hidden, masked_projects
 from app.projects.models import Project
+from app.webhooks.models import WebhookSubscription
 
 # pg_advisory_xact_lock key for the chain's head: "ZSAUDIT1" read as a big-endian bigint.
 CHAIN_LOCK_KEY = int.from_bytes(b"ZSAUDIT1", "big")

@@ -23,9 +23,9 @@ from app.config import get_settings
 from app.db import utcnow
 from app.demo import data
 from app.demo.plan import SEED, DemoPlan, Lookups, ProjectPlan, build_plan
-from app.investors.schemas import InvestorIn
 from app.lookups.models import Category, Chain, ChainLink, County, Method, Region, Zone
 from app.projects.schemas import (
+    InvestorIn,
     LeaderAssignIn,
     MoveBackIn,
     PauseIn,

@@ -71,7 +71,8 @@ class PersonOption:
 
 
 def leaders(session: Session) -> list[PersonOption]:
-    """Active users in the leader role, for the leader pickers."""
+    """Active users in the leader role, for the filters by leader. Who may be assigned is
+    app.projects.service.assignable_leaders."""
     rows = session.execute(
         select(User.id, User.display_name, User.title, User.county_code)
         .join(UserRole, UserRole.user_id == User.id)
@@ -79,12 +80,6 @@ def leaders(session: Session) -> list[PersonOption]:
         .order_by(User.county_code.is_not(None), User.display_name)
     )
     return [PersonOption(*row) for row in rows]
-
-
-def leaders_for(session: Session, actor: Actor) -> list[PersonOption]:
-    """The leaders an API caller may assign: the city's, and its own county's if scoped."""
-    return [p for p in leaders(session)
-            if actor.county_code is None or p.county_code in (None, actor.county_code)]
 
 
 def colleagues(session: Session, actor: Actor) -> list[PersonOption]:

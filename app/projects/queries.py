@@ -22,10 +22,11 @@ from app.clock import local_midnight
 from app.db import Money, utcnow
 from app.errors import NotFound
 from app.i18n import _
-from app.investors.models import Investor
 from app.lookups.models import Category, Chain, ChainLink, County, Method, Region, Zone
 from app.projects.confidential import viewer_columns
+from app.projects.idle import idle_at_least
 from app.projects.models import (
+    Investor,
     LeaderAssignment,
     PlanMilestone,
     Project,
@@ -86,9 +87,7 @@ def filter_clauses(filters: ProjectFilters, *, now: datetime | None = None) -> l
     if filters.updated_since:
         clauses.append(Project.updated_at >= filters.updated_since)
     if filters.idle_days:
-        cutoff = (now or utcnow()) - timedelta(days=filters.idle_days)
-        clauses.append(sa.or_(Project.last_activity_at.is_(None),
-                              Project.last_activity_at < cutoff))
+        clauses.append(idle_at_least(filters.idle_days, now or utcnow()))
     if filters.needs_leader:
         clauses.append(Project.leader_id.is_(None))
     if filters.follow_up_due_by:

@@ -8,8 +8,8 @@ from app.accounts.permissions import Actor
 from app.activities.schemas import ActivityCreate
 from app.activities.service import add_activity
 from app.analytics.cache import FiguresCache, data_version
+from app.analytics.cockpit import cached_cockpit
 from app.analytics.models import FIGURE_SOURCES
-from app.analytics.service import cached_cockpit
 from app.projects.schemas import ProjectFilters
 from app.projects.service import create_project
 from tests.conftest import FROZEN_NOW, make_actor, project_input

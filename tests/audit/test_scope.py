@@ -6,8 +6,7 @@ import pytest
 from app.accounts.permissions import Actor
 from app.accounts.service import create_user
 from app.audit.service import record, search
-from app.investors.schemas import InvestorIn
-from app.projects.schemas import ProjectUpdate, TransitionIn
+from app.projects.schemas import InvestorIn, ProjectUpdate, TransitionIn
 from app.projects.service import advance_stage, create_project, update_project
 from tests.api.conftest import bearer
 from tests.conftest import TEST_PASSWORD, make_actor, project_input

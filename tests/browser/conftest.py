@@ -26,10 +26,9 @@ from app.accounts.service import create_user, set_language
 from app.config import PROJECT_ROOT
 from app.db import create_db_engine, session_scope
 from app.demo import DEMO_PASSWORD, load_demo
-from app.investors.schemas import InvestorIn
 from app.main import create_app, default_session_factory
 from app.projects.models import Project
-from app.projects.schemas import LeaderAssignIn
+from app.projects.schemas import InvestorIn, LeaderAssignIn
 from app.projects.service import assign_leader, create_project
 from app.projects.stages import Stage, Status
 from tests.conftest import TEST_PASSWORD, alembic_config, project_input, throwaway_database

@@ -22,10 +22,11 @@ from app.db import utcnow
 from app.demo import DEMO_PASSWORD, DEMO_USERNAME, DemoSummary, load_demo
 from app.demo.loader import read_lookups
 from app.demo.plan import SEED, build_plan
-from app.investors.models import Investor, InvestorContact
-from app.investors.service import is_valid_credit_code
 from app.lookups.models import Category, Chain, County, Method, Region
+from app.projects.investors import is_valid_credit_code
 from app.projects.models import (
+    Investor,
+    InvestorContact,
     LeaderAssignment,
     Project,
     StageEvent,

@@ -11,11 +11,10 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.accounts.permissions import Actor, Permission
-from app.api import idempotency
-from app.api.auth import TokenRefused, resolve_bearer
-from app.api.ratelimit import TooManyRequests, hit
 from app.errors import AppError, PermissionDenied
 from app.i18n import _
+from app.web import idempotency
+from app.web.bearer import TokenRefused, resolve_bearer
 from app.web.deps import (
     DbSession,
     PasswordChangeRequired,
@@ -23,6 +22,8 @@ from app.web.deps import (
     client_ip,
     unit_of_work,
 )
+from app.web.problems import PROBLEM_JSON
+from app.web.ratelimit import TooManyRequests, hit
 
 bearer = HTTPBearer(auto_error=False, scheme_name="bearer",
                     description="A user token from POST /api/v1/auth/token, or an agency "
@@ -30,7 +31,6 @@ bearer = HTTPBearer(auto_error=False, scheme_name="bearer",
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
-PROBLEM_MEDIA = "application/problem+json"
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -39,7 +39,7 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     wanted = sorted({400, 401, 403, 413, 429, *statuses})
     answers: dict[int | str, dict[str, Any]] = {}
     for status in wanted:
-        answer: dict[str, Any] = {"content": {PROBLEM_MEDIA: {"schema": PROBLEM_REF}}}
+        answer: dict[str, Any] = {"content": {PROBLEM_JSON: {"schema": PROBLEM_REF}}}
         if status == 429:
             answer["headers"] = {"Retry-After": {"description": "Seconds to wait.",
                                                  "schema": {"type": "integer"}}}

@@ -15,10 +15,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
-from app.api.models import IdempotencyKey
 from app.db import utcnow
 from app.errors import Conflict, ValidationFailed
 from app.i18n import _
+from app.web.models import IdempotencyKey
 
 KEEP = timedelta(hours=24)
 KEY_FIELD = "Idempotency-Key"

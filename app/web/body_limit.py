@@ -1,15 +1,13 @@
-"""ASGI layers of the API: the request-size limit, and the OpenAPI document's extras."""
+"""The API's request-size limit, as an ASGI layer: too large a body is a 413 problem."""
 
 import json
 from collections.abc import Callable
-from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.schemas import Problem
+from app.web.problems import PROBLEM_JSON, Problem
 
-PROBLEM_JSON = "application/problem+json"
 TOO_LARGE_DETAIL = "The request body is larger than {limit} bytes."
 
 
@@ -77,27 +75,3 @@ async def _too_large(limit: int, send: Send) -> None:
                             (b"content-length", str(len(body)).encode()),
                             (b"connection", b"close")]})
     await send({"type": "http.response.body", "body": body})
-
-
-def install_openapi_extras(app: Any) -> None:
-    """Adds what FastAPI does not generate: the Problem schema every error answer refers
-    to, and the API's description. Pages are not in the document (include_in_schema)."""
-    generate = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        schema = generate()
-        components = schema.setdefault("components", {}).setdefault("schemas", {})
-        problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-        for name, definition in problem.pop("$defs", {}).items():
-            components.setdefault(name, definition)
-        components["Problem"] = problem
-        schema["info"]["description"] = (
-            "招商通 REST API v1 for other agencies. Bearer tokens; errors are RFC 9457 "
-            "problem+json; money is a decimal string in 万元. See docs/api.md.")
-        schema["info"]["version"] = "1"
-        app.openapi_schema = schema
-        return schema
-
-    app.openapi = openapi

@@ -1,43 +1,26 @@
-"""Bearer tokens: agency clients (long-lived, scoped, created by an administrator) and users
-(short-lived, from a user name and password). Only SHA-256 digests are stored; a token is
-shown once. Every outcome that matters is audited."""
+"""Agency clients: long-lived, scoped bearer tokens created by an administrator. Only the
+SHA-256 digest is stored; a token is shown once. Every outcome that matters is audited."""
 
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlmodel import Session
 
-from app.accounts.models import User, UserSession
 from app.accounts.permissions import Actor, Permission, Role
-from app.accounts.service import (
-    LOGIN_FAILED,
-    authenticate,
-    password_expired,
-    token_digest,
-    user_roles,
-)
-from app.api.models import ApiClient, ApiToken, Scope
+from app.accounts.service import token_digest
 from app.audit.service import record
-from app.config import get_settings
+from app.clients.models import ApiClient, Scope
 from app.db import utcnow
-from app.errors import AppError, Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.i18n import _
 from app.lookups.models import County
 
 CLIENT_PREFIX = "zsc_"
-USER_PREFIX = "zsu_"
 MAX_CLIENT_DAYS = 3650
 SCOPES: tuple[str, ...] = tuple(scope.value for scope in Scope)
 
-
-class TokenRefused(AppError):
-    status = 401
-    kind = "invalid-token"
-
-
-# --- agency clients ------------------------------------------------------------------------
 
 @dataclass
 class NewClient:
@@ -126,74 +109,17 @@ def client_actor(client: ApiClient, *, ip: str | None = None,
                  client_id=client.id, scopes=client.scope_set)
 
 
-# --- user tokens ---------------------------------------------------------------------------
+# --- resolving a token -------------------------------------------------------------------
 
-@dataclass
-class IssuedToken:
-    access_token: str | None
-    expires_in: int = 0
-    message: str | None = None  # an msgid with {limit} and {minutes} when refused
-
-    @property
-    def ok(self) -> bool:
-        return self.access_token is not None
-
-
-def issue_user_token(session: Session, username: str, password: str, *, ip: str | None,
-                     user_agent: str | None, now: datetime | None = None) -> IssuedToken:
-    """The sign-in page's checks (lock-out, disabled users, audit) via `authenticate`; the
-    browser session it opens is closed at once, the caller gets an API token instead.
-    A refusal is returned, not raised: its failure count and audit row must commit."""
+def client_of_token(session: Session, token: str, now: datetime | None = None
+                    ) -> ApiClient | None:
+    """The live client a token belongs to, or None (unknown, expired, revoked)."""
     now = now or utcnow()
-    result = authenticate(session, username, password, ip=ip, user_agent=user_agent, now=now)
-    if not result.ok or result.token is None or result.user is None:
-        return IssuedToken(access_token=None, message=result.message or LOGIN_FAILED)
-    session.execute(update(UserSession).where(UserSession.id == token_digest(result.token))
-                    .values(revoked_at=now))
-    minutes = get_settings().api_token_minutes
-    token = USER_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(id=token_digest(token), user_id=result.user.id, created_at=now,
-                         expires_at=now + timedelta(minutes=minutes), ip=ip))
-    session.flush()
-    return IssuedToken(access_token=token, expires_in=minutes * 60)
-
-
-# --- resolving a bearer token --------------------------------------------------------------
-
-@dataclass
-class Caller:
-    actor: Actor
-    owner: str  # the rate-limit and idempotency key: "client:7" or "user:12"
-    rate_limit: int
-    password_expired: bool = False
-
-
-def resolve_bearer(session: Session, token: str, *, ip: str | None, user_agent: str | None,
-                   now: datetime | None = None) -> Caller | None:
-    """The caller behind a token, or None (unknown, expired, revoked, disabled)."""
-    now = now or utcnow()
-    settings = get_settings()
-    if token.startswith(CLIENT_PREFIX):
-        client = session.scalar(select(ApiClient)
-                                .where(ApiClient.token_hash == token_digest(token)))
-        if client is None or client.revoked_at is not None or client.expires_at <= now:
-            return None
-        if client.last_used_at is None or now - client.last_used_at > timedelta(minutes=1):
-            client.last_used_at = now  # throttled: one write a minute, not one per request
-            session.flush()
-        return Caller(actor=client_actor(client, ip=ip, user_agent=user_agent),
-                      owner=f"client:{client.id}",
-                      rate_limit=client.rate_limit_per_minute
-                      or settings.api_rate_limit_per_minute)
-    if token.startswith(USER_PREFIX):
-        row = session.get(ApiToken, token_digest(token))
-        if row is None or row.revoked_at is not None or row.expires_at <= now:
-            return None
-        user = session.get(User, row.user_id)
-        if user is None or not user.is_active:
-            return None
-        actor = Actor.of(user, user_roles(session, user.id), ip=ip, user_agent=user_agent)
-        return Caller(actor=actor, owner=f"user:{user.id}",
-                      rate_limit=settings.api_rate_limit_per_minute,
-                      password_expired=password_expired(user, now))
-    return None
+    client = session.scalar(select(ApiClient)
+                            .where(ApiClient.token_hash == token_digest(token)))
+    if client is None or client.revoked_at is not None or client.expires_at <= now:
+        return None
+    if client.last_used_at is None or now - client.last_used_at > timedelta(minutes=1):
+        client.last_used_at = now  # throttled: one write a minute, not one per request
+        session.flush()
+    return client

@@ -6,10 +6,11 @@
    first fans new events out into one delivery per matching subscription (matching type,
    the client's county scope, subscribed before the event happened), then sends the due
    deliveries.
-3. A delivery is claimed before it is sent (attempts + 1, a lease on `next_attempt_at`) and
-   its outcome recorded after: a process killed between sending and recording leaves the
-   claim, which expires and is retried. Delivery is therefore at least once; receivers
-   de-duplicate by the `Zhaoshang-Event-Id` header.
+3. Due deliveries are claimed a batch at a time, in one statement, before they are sent
+   (attempts + 1, a lease on `next_attempt_at`), and each outcome is recorded after: a
+   process killed between sending and recording leaves the claim, which expires and is
+   retried. Delivery is therefore at least once; receivers de-duplicate by the
+   `Zhaoshang-Event-Id` header.
 
 Each POST is signed: `Zhaoshang-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`
 with `Zhaoshang-Timestamp: <unix seconds>`; see docs/api.md for verifying it. URLs go through
@@ -36,21 +37,20 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from app.accounts.permissions import Actor
-from app.api.models import (
-    ApiClient,
-    DeliveryStatus,
-    EventType,
-    Scope,
-    WebhookDelivery,
-    WebhookEvent,
-    WebhookSubscription,
-)
 from app.audit.service import record
+from app.clients.models import ApiClient, Scope
 from app.config import get_settings
 from app.db import utcnow
 from app.errors import NotFound, PermissionDenied, StaleVersion, ValidationFailed
 from app.i18n import _
 from app.net import urlguard
+from app.webhooks.models import (
+    DeliveryStatus,
+    EventType,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
 
 log = logging.getLogger("zhaoshang.webhooks")
 
@@ -313,26 +313,28 @@ def fan_out(session: Session, now: datetime, batch: int = 500) -> int:
 
 
 def _claim(session: Session, now: datetime, exclude: set[int], batch: int) -> list[Outgoing]:
-    """Marks due deliveries as taken (attempts + 1, retry after the lease) and returns them.
-    The conditional UPDATE lets two concurrent passes never take the same one."""
-    query = (select(WebhookDelivery.id).where(
-        WebhookDelivery.status == DeliveryStatus.pending.value,
-        WebhookDelivery.next_attempt_at <= now)
-        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(batch))
+    """Takes up to `batch` due deliveries in one statement (attempts + 1, retry after the
+    lease) and returns them. Two concurrent passes never take the same one: PostgreSQL
+    skips the rows another pass has locked (SKIP LOCKED), SQLite has one writer at a time."""
+    due = (select(WebhookDelivery.id)
+           .where(WebhookDelivery.status == DeliveryStatus.pending.value,
+                  WebhookDelivery.next_attempt_at <= now)
+           .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+           .limit(batch)
+           .with_for_update(skip_locked=True))
     if exclude:
-        query = query.where(WebhookDelivery.id.not_in(exclude))
-    claimed = []
-    for delivery_id in session.scalars(query).all():
-        taken = session.execute(
-            update(WebhookDelivery)
-            .where(WebhookDelivery.id == delivery_id,
-                   WebhookDelivery.status == DeliveryStatus.pending.value,
-                   WebhookDelivery.next_attempt_at <= now)
-            .values(attempts=WebhookDelivery.attempts + 1, last_attempt_at=now,
-                    next_attempt_at=now + LEASE)
-        ).rowcount
-        if taken:
-            claimed.append(delivery_id)
+        due = due.where(WebhookDelivery.id.not_in(exclude))
+    # Materialized: PostgreSQL may otherwise run the subquery more than once and take more
+    # than `batch` rows.
+    taken = due.cte("due").prefix_with("MATERIALIZED", dialect="postgresql")
+    claimed = session.scalars(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id.in_(select(taken.c.id)))
+        .values(attempts=WebhookDelivery.attempts + 1, last_attempt_at=now,
+                next_attempt_at=now + LEASE)
+        .returning(WebhookDelivery.id)
+        .execution_options(synchronize_session=False)
+    ).all()
     if not claimed:
         return []
     rows = session.execute(

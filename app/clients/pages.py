@@ -1,5 +1,5 @@
 """HTML door for agency API clients: the administrator creates one (its token is shown
-once, on the answer page) and revokes it. Rules live in app.api.auth."""
+once, on the answer page) and revokes it. Rules live in app.clients.service."""
 
 from typing import Annotated
 
@@ -7,7 +7,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.accounts.permissions import Actor, Permission
-from app.api.auth import SCOPES, create_client, list_clients, revoke_client
+from app.clients.service import SCOPES, create_client, list_clients, revoke_client
 from app.db import utcnow
 from app.errors import AppError
 from app.i18n import _, translate
@@ -34,7 +34,7 @@ def _clients_page(request: Request, db: DbSession, actor: Actor, *, form: dict |
     counties = lookup_options(db).counties
     locale = request.state.locale
     return render(
-        request, "api/clients.html", status=status, active_nav="clients",
+        request, "clients/clients.html", status=status, active_nav="clients",
         clients=list_clients(db, actor), counties=counties,
         county_names={c.code: c.name if locale == "zh_CN" else c.name_en for c in counties},
         scope_labels=[(scope, SCOPE_LABELS[scope]) for scope in SCOPES],

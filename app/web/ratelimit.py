@@ -10,9 +10,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
-from app.api.models import RateLimitWindow
 from app.db import utcnow
 from app.errors import AppError
+from app.web.models import RateLimitWindow
 
 WINDOW = timedelta(minutes=1)
 

@@ -1,39 +1,17 @@
-"""`zhaoshang clients ...` (agency API clients) and `zhaoshang webhooks deliver` (for cron)."""
+"""`zhaoshang clients ...`: agency API clients, and the purge of old idempotency keys."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Annotated, NoReturn
+from typing import Annotated
 
-import sqlalchemy as sa
 import typer
-from sqlmodel import Session
 
 from app.accounts.permissions import Actor
-from app.api import idempotency
-from app.api.auth import SCOPES, create_client, list_clients, revoke_client
-from app.api.webhooks import deliver_pending
-from app.db import get_engine, session_scope, utcnow, write_bind
-from app.errors import AppError
+from app.clients.service import SCOPES, create_client, list_clients, revoke_client
+from app.console import reported
+from app.db import session_scope, utcnow
+from app.web import idempotency
 
 clients_app = typer.Typer(help="Agency API clients and their tokens.", no_args_is_help=True)
-webhooks_app = typer.Typer(help="Webhook deliveries.", no_args_is_help=True)
 CLI_ACTOR = Actor.system("cli")
-
-
-def _fail(message: str) -> NoReturn:
-    typer.secho(message, fg=typer.colors.RED, err=True)
-    raise typer.Exit(1)
-
-
-@contextmanager
-def _reported() -> Iterator[None]:
-    try:
-        yield
-    except AppError as exc:
-        _fail(exc.detail())
-    except sa.exc.DBAPIError as exc:
-        _fail(f"Database error: {exc.orig}\n"
-              "Is DATABASE_URL right, and has `zhaoshang db upgrade` been run?")
 
 
 @clients_app.command("create")
@@ -47,7 +25,7 @@ def clients_create(
         "--rate-limit", help="Requests a minute (default: API_RATE_LIMIT_PER_MINUTE).")] = None,
 ) -> None:
     """Create a client and print its token (shown only now; only a hash is stored)."""
-    with _reported(), session_scope() as session:
+    with reported(), session_scope() as session:
         new = create_client(session, CLI_ACTOR, name=name, scopes=scope, county_code=county,
                             days=days, rate_limit_per_minute=rate_limit)
         client_id, expires = new.client.id, new.client.expires_at
@@ -60,7 +38,7 @@ def clients_create(
 def clients_list() -> None:
     """Every client: id, name, scopes, county, expiry, state."""
     now = utcnow()
-    with _reported(), session_scope(write=False) as session:
+    with reported(), session_scope(write=False) as session:
         rows = list_clients(session, CLI_ACTOR)
         for c in rows:
             state = ("revoked" if c.revoked_at else "expired" if c.expires_at <= now
@@ -74,7 +52,7 @@ def clients_list() -> None:
 @clients_app.command("revoke")
 def clients_revoke(client_id: Annotated[int, typer.Argument(help="The client's id.")]) -> None:
     """Revoke a client's token; every app process refuses it from the next request."""
-    with _reported(), session_scope() as session:
+    with reported(), session_scope() as session:
         client = revoke_client(session, CLI_ACTOR, client_id)
         name = client.name
     typer.echo(f"Revoked API client {name} (id {client_id}).")
@@ -83,27 +61,6 @@ def clients_revoke(client_id: Annotated[int, typer.Argument(help="The client's i
 @clients_app.command("purge")
 def clients_purge() -> None:
     """Delete idempotency keys older than 24 hours (run it daily from cron)."""
-    with _reported(), session_scope() as session:
+    with reported(), session_scope() as session:
         removed = idempotency.purge(session)
     typer.echo(f"Removed {removed} old idempotency keys.")
-
-
-@webhooks_app.callback()
-def webhooks() -> None:
-    """Webhook deliveries."""
-    # A callback keeps `deliver` a subcommand even while it is the only one.
-
-
-@webhooks_app.command("deliver")
-def webhooks_deliver() -> None:
-    """One delivery pass: fan new events out to subscriptions, send what is due, record
-    each outcome. Safe to run from cron every minute, also beside the app's own task."""
-    engine = get_engine()
-
-    def factory(write: bool) -> Session:
-        return Session(write_bind(engine) if write else engine, expire_on_commit=False)
-
-    with _reported():
-        report = deliver_pending(factory)
-    typer.echo(f"Fanned out {report.fanned_out}; delivered {report.delivered}, "
-               f"retrying {report.retrying}, failed {report.failed}.")
