@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
@@ -198,6 +198,11 @@ def create_app(session_factory: SessionFactory | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     install_openapi_extras(app)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> FileResponse:
+        # Browsers ask the root for it whatever a page links; the pages link it too.
+        return FileResponse(PROJECT_ROOT / "static" / "favicon.ico", media_type="image/x-icon")
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
