@@ -403,6 +403,36 @@ def soft_delete_project(session: Session, project_id: int, *, expected_version: 
     return project
 
 
+def deleted_projects(session: Session, actor: Actor) -> list[Project]:
+    """The recycle bin, most recently deleted first."""
+    if not actor.can(Permission.project_restore):
+        raise PermissionDenied(_("You may not do this."),
+                               action=Permission.project_restore.value)
+    return list(session.scalars(select(Project).where(Project.deleted_at.is_not(None))
+                                .order_by(Project.deleted_at.desc(), Project.id.desc())))
+
+
+def restore_project(session: Session, project_id: int, *, actor: Actor,
+                    now: datetime | None = None) -> Project:
+    """Out of the recycle bin: the project counts again in every list and figure."""
+    now = now or utcnow()
+    if not actor.can(Permission.project_restore):
+        raise PermissionDenied(_("You may not do this."),
+                               action=Permission.project_restore.value)
+    project = session.scalar(select(Project)
+                             .where(Project.id == project_id, Project.deleted_at.is_not(None))
+                             .with_for_update().execution_options(populate_existing=True))
+    if project is None:
+        raise NotFound(_("Project {project_id} is not in the recycle bin."),
+                       project_id=project_id)
+    deleted_at, project.deleted_at = project.deleted_at, None
+    _touch(project, actor, now)
+    record(session, actor, "project.restore", object_type="project", object_id=project.id,
+           changes={"deleted_at": [deleted_at, None]}, now=now)
+    session.flush()
+    return project
+
+
 # --- which moves a project may make ------------------------------------------------------
 # Each check raises what the move's service function raises before it reads any input;
 # the services call them and `available_moves` asks them, so the doors never re-derive.
