@@ -176,7 +176,9 @@ def db_current() -> None:
 
 
 class DemoSummary(Protocol):
-    """What app.demo.load_demo returns: counts loaded now (0 when already there), login."""
+    """What app.demo.load_demo returns: counts loaded now (0 when already there), login.
+    It takes the session and `progress(done, total)`, called before the first project and
+    after each one."""
 
     projects: int
     users: int
@@ -202,7 +204,13 @@ def run_load_demo() -> DemoSummary:
             raise
         fail("Demo data is not available in this build (app.demo is missing).")
     with reported_errors(), session_scope() as session:
-        return load_demo(session)
+        return load_demo(session, progress=print_demo_progress)
+
+
+def print_demo_progress(done: int, total: int) -> None:
+    """A line at the start and at every tenth of the projects: a first run takes a while."""
+    if done == total or done % max(1, total // 10) == 0:
+        typer.echo(f"Loading demo data: {done}/{total} projects")
 
 
 @demo_app.command("load")

@@ -125,10 +125,6 @@ def cached_cockpit(session: Session, actor: Actor, filters: ProjectFilters,
     that writes nothing (a page view): figures computed from uncommitted changes must not
     outlive a rollback."""
     now = now or utcnow()
-    if filters.idle_days:
-        # "No follow-up for N days" counts from this instant, not from the day.
-        return cockpit(session, actor, filters, year=year, quarter=quarter, mode=mode,
-                       dimension=dimension, now=now)
     key = ("cockpit", actor.user_id, actor.county_code, actor.roles,
            filters.model_dump_json(), year, quarter, mode, dimension, local_date(now))
     return cache.get_or_compute(session, key, lambda: cockpit(

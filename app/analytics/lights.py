@@ -15,10 +15,11 @@ from app.analytics.periods import months_before
 from app.analytics.schemas import WarningRulesIn
 from app.analytics.sql import STARTED, greatest, scoped, stage_rank
 from app.audit.service import record
-from app.clock import local_date, local_midnight
+from app.clock import local_date
 from app.db import utcnow
 from app.errors import PermissionDenied, ValidationFailed
 from app.i18n import _
+from app.projects.idle import idle_at_least, idle_days, idle_since
 from app.projects.models import Project
 from app.projects.queries import select_rows
 from app.projects.schemas import ProjectFilters
@@ -83,13 +84,8 @@ def light_columns(rules: Rules, now: datetime) -> dict[str, Any]:
     today = local_date(now)
     levels: dict[str, Any] = {}
     idle = rules.get("idle")
-    last = func.coalesce(Project.last_activity_at, Project.first_reported_at)
-
-    def idle_for(days: int) -> Any:
-        # Whole local days since the last follow-up (or first report) reach `days`.
-        return last < local_midnight(today - timedelta(days=days - 1))
-
-    levels["idle"] = (sa.case((idle_for(idle[1]), 2), (idle_for(idle[0]), 1), else_=0)
+    levels["idle"] = (sa.case((idle_at_least(idle[1], now), 2),
+                              (idle_at_least(idle[0], now), 1), else_=0)
                       if idle else sa.literal(0))
     limits = {stage.value: rules.get(f"stage_{stage.value}") for stage in STAGE_ORDER}
     limits = {k: v for k, v in limits.items() if v}
@@ -166,7 +162,7 @@ def project_warnings(session: Session, actor: Actor, filters: ProjectFilters,
     wanted = [light] if light in LIGHTS else ["red", "yellow"]
     severity = sa.case((columns["light"] == "red", 0), (columns["light"] == "yellow", 1),
                        else_=2)
-    last = func.coalesce(Project.last_activity_at, Project.first_reported_at)
+    last = idle_since()
     page = max(1, page)
     # Rank the ids on the project table alone, then join the display columns for one page.
     picked = (
@@ -189,14 +185,13 @@ def project_warnings(session: Session, actor: Actor, filters: ProjectFilters,
     today = local_date(now)
     items = []
     for row in rows:
-        last_at = row.last_activity_at or row.first_reported_at
         overdue = ((today - row.planned_on).days
                    if row.groundbreaking_level and row.planned_on else None)
         items.append(ProjectWarning(
             row=row, light=row.light, idle_level=int(row.idle_level),
             stage_level=int(row.stage_level),
             groundbreaking_level=int(row.groundbreaking_level),
-            idle_days=(today - local_date(last_at)).days,
+            idle_days=idle_days(row.last_activity_at, row.first_reported_at, today),
             stage_days=(today - row.stage_entered_on).days, overdue_days=overdue))
     return WarningPage(items=items, counts=counts,
                        total=sum(counts[name] for name in wanted), page=page,

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from app.accounts.people import leaders
 from app.accounts.permissions import Actor, Permission
 from app.analytics import export as xlsx
 from app.analytics.cockpit import Cockpit, cached_cockpit
@@ -28,7 +29,7 @@ from app.analytics.targets import save_target_grid, target_grid, valid_period
 from app.clock import local_date
 from app.errors import AppError
 from app.i18n import _, translate
-from app.lookups.service import leaders, lookup_options
+from app.lookups.service import lookup_options
 from app.projects.pages.common import LABELS, parse_filters, query_dict, url_with
 from app.projects.stages import STAGE_LABELS, STAGE_ORDER
 from app.web.deps import DbSession, PathId, requires, unit_of_work

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from app.accounts.permissions import Actor, Permission
 from app.audit.schemas import AuditOut, AuditPage
-from app.audit.service import search
+from app.audit_trail.service import search
 from app.clients.models import Scope
 from app.web.api_deps import answer, problems, requires_scope
 from app.web.api_types import Limit

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from app.accounts.models import User, UserRole
+from app.accounts.people import PersonOption
 from app.accounts.permissions import MATRIX, Actor, Permission, Role
 from app.audit.service import diff, record
 from app.clock import local_date
@@ -35,7 +36,6 @@ from app.errors import (
 )
 from app.i18n import _
 from app.lookups.models import Category, Chain, ChainLink, County, Method, Region, Zone
-from app.lookups.service import PersonOption
 from app.projects.confidential import CONFIDENTIAL_FIELDS, shown_names, works_on_project
 from app.projects.investors import (
     clean_credit_code,

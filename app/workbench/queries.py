@@ -16,11 +16,11 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from app.accounts.models import User
+from app.accounts.people import PersonOption
 from app.accounts.permissions import Actor, Role
 from app.clock import local_date
 from app.db import utcnow
 from app.i18n import _
-from app.lookups.service import PersonOption
 from app.projects.idle import idle_at_least, idle_days, idle_since
 from app.projects.links import projects_href
 from app.projects.models import LeaderAssignment, Project, StageEvent, StatusChange

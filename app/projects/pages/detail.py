@@ -15,16 +15,18 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
+from app.accounts.people import colleagues, leaders
 from app.accounts.permissions import Actor, Permission
 from app.activities.schemas import ACTIVITY_KIND_LABELS, ActivityCreate
 from app.activities.service import add_activity
-from app.audit.history import history_for_project
+from app.activities.timeline import project_timeline
+from app.audit_trail.history import history_for_project
 from app.clock import local_date, local_datetime
 from app.config import get_settings
 from app.db import utcnow
 from app.errors import AppError, Conflict, PermissionDenied, StaleVersion, ValidationFailed
 from app.i18n import _, translate
-from app.lookups.service import colleagues, leaders, lookup_options
+from app.lookups.service import lookup_options
 from app.projects.confidential import CONFIDENTIAL_FIELDS
 from app.projects.idle import idle_days
 from app.projects.pages.common import LABELS
@@ -32,7 +34,6 @@ from app.projects.queries import (
     project_detail,
     project_milestones,
     project_team,
-    project_timeline,
 )
 from app.projects.schemas import (
     FIELD_LABELS,

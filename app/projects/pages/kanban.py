@@ -10,9 +10,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from app.accounts.people import leaders
 from app.accounts.permissions import Actor, Permission
 from app.clock import local_date
-from app.lookups.service import leaders, lookup_options
+from app.lookups.service import lookup_options
 from app.projects.idle import idle_days
 from app.projects.pages.common import LABELS, parse_filters, query_dict, url_with
 from app.projects.queries import kanban_columns

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from app.accounts.permissions import Actor, Permission
 from app.audit.models import ACTION_LABELS
-from app.audit.service import AuditEntry, object_history
+from app.audit_trail.service import AuditEntry, object_history
 from app.i18n import _
 from app.projects.schemas import FIELD_LABELS
 from app.projects.service import get_project
