@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.activities.models import Activity
+from app.clock import local_date
 from app.projects.models import LeaderAssignment, Project, StageEvent
 from app.web.models import IdempotencyKey
 from tests.api.conftest import bearer
@@ -38,6 +39,23 @@ def test_create_answers_201_with_location_etag_and_money_as_string(client, token
     assert body["investor"] == {"name": "江苏光能科技有限公司", "credit_code": None}
     assert body["region"] == "csj" and body["version"] == 1
     assert body["created_at"].endswith("Z") or "+" in body["created_at"]
+    assert count(session, Project) == 1
+
+
+def test_create_takes_the_date_of_first_contact_but_not_a_future_one(client, token, session):
+    visited = local_date() - timedelta(days=5)
+    response = client.post("/api/v1/projects", headers=bearer(token),
+                           json=new_project(first_contact_on=visited.isoformat()))
+    assert response.status_code == 201, response.text
+    history = client.get(f"/api/v1/projects/{response.json()['id']}/history",
+                         headers=bearer(token)).json()
+    assert history["items"][0]["happened_on"] == visited.isoformat()
+    tomorrow = (local_date() + timedelta(days=1)).isoformat()
+    refused = client.post("/api/v1/projects", headers=bearer(token),
+                          json=new_project(name="另一个项目", investor={"name": "另一家公司"},
+                                           first_contact_on=tomorrow))
+    assert refused.status_code == 422 and refused.headers["content-type"] == PROBLEM
+    assert "first_contact_on" in refused.text
     assert count(session, Project) == 1
 
 

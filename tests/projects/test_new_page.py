@@ -2,6 +2,7 @@
 investor, Chinese field messages and the county rule; refusals create nothing."""
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -154,6 +155,21 @@ def test_a_new_investor_is_created_without_a_warning(client, signed_in, session)
     created = session.scalar(select(Project).where(Project.name == "年产5万吨负极材料项目"))
     assert response.headers["hx-redirect"] == f"/projects/{created.id}"
     assert created.related_project_id is None and created.county_code == "yaodu"
+
+
+def test_the_form_takes_the_date_of_first_contact_but_not_a_future_one(client, signed_in,
+                                                                       session):
+    signed_in("zhang.wei")
+    csrf = csrf_of(client, "/projects/new")
+    tomorrow = (local_datetime(datetime.now(UTC)).date() + timedelta(days=1)).isoformat()
+    refused = post(client, typed(csrf, first_contact_on=tomorrow))
+    assert refused.status_code == 422
+    assert 'id="f-first_contact_on"' in refused.text and "is-invalid" in refused.text
+    assert count(session, Project) == 0
+    visited = (local_datetime(datetime.now(UTC)).date() - timedelta(days=3))
+    assert post(client, typed(csrf, first_contact_on=visited.isoformat())).status_code == 303
+    created = session.scalar(select(Project).where(Project.name == "年产5万吨负极材料项目"))
+    assert created.reached_contact_on == visited
 
 
 def test_bad_amounts_give_chinese_field_messages_and_create_nothing(client, signed_in,

@@ -36,6 +36,7 @@ FORM_LABELS: dict[str, str] = {
     "investor.contacts.0.email": _("contact e-mail"),
     "leader_id": _("responsible leader"),
     "same_investor_as": _("related project"),
+    "first_contact_on": _("date of first contact"),
     "is_confidential": _("confidential"),
 }
 # Fields the form shows a message beside; any other message goes above the form.
