@@ -132,6 +132,15 @@ def test_breakdowns(year, session):
         "/projects?needs_leader=true&status=active&status=paused")
 
 
+def test_the_no_leader_row_comes_last_on_every_database(session, city):
+    """Pv in 2025: P5 (no leader) and P6 (李云峰) tie on every figure; SQLite sorted the
+    NULL key first, PostgreSQL last."""
+    leaders = breakdown(session, Actor.system(), ProjectFilters(chain="pv"), "leader",
+                        Period(2025, 0), now=FROZEN_NOW)
+    assert [(r.name, r.projects, r.signed_amount) for r in leaders] == [
+        ("李云峰", 1, D("0.00")), ("--", 1, D("0.00"))]
+
+
 def test_monthly_trend(year):
     assert [(p.month, p.signed, p.groundbreaking) for p in year.trend[:7]] == [
         ("2026-01", 0, 0), ("2026-02", 1, 0), ("2026-03", 1, 0), ("2026-04", 2, 1),
