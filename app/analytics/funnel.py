@@ -200,7 +200,8 @@ def totals(session: Session, actor: Actor, filters: ProjectFilters, period: Peri
         new_projects=drill_down(filters, kpis.new_projects, reported_from=start, reported_to=end),
         signed_projects=drill_down(filters, kpis.signed_projects, reached=SIGNED.value,
                               **in_period),
-        signed_amount=drill_down(filters, kpis.signed_projects, reached=SIGNED.value, **in_period),
+        signed_amount=drill_down(filters, kpis.signed_projects, reached=SIGNED.value,
+                                 money_sum="agreed", **in_period),
         groundbreakings=drill_down(filters, kpis.groundbreakings, reached=STARTED.value,
                               **in_period),
     )
