@@ -1,18 +1,24 @@
-"""Test database: migrated once per run with `alembic upgrade head`; each test rolls back.
+"""Test database: migrated once per worker with `alembic upgrade head`; each test rolls back.
 
 TEST_DATABASE_URL picks the database (default: a temporary SQLite file). For PostgreSQL a
 throw-away database is created beside the one named and dropped at the end.
+
+pytest-xdist runs the suite on one worker per core (`-n auto` in pyproject.toml). Session
+fixtures are per worker: each worker migrates one template database and copies it for the
+databases its tests need (SQLite: the file; PostgreSQL: CREATE DATABASE ... TEMPLATE).
+Tests that must share one worker carry `pytest.mark.xdist_group(name)`.
 """
 
 import json
 import os
 import re
 import secrets
+import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -40,6 +46,9 @@ from app.projects.stages import STAGE_ORDER, Stage
 
 TEST_PASSWORD = "Test-pass-2026"
 ALL_SCOPES = list(SCOPES)
+# Tests that serve on a local port run on one worker, one after the other: no two probe
+# for a free port at once, and one live server and one Chromium are enough.
+SERVES_ON_A_PORT = pytest.mark.xdist_group("serves_on_a_port")
 
 
 def production_env() -> dict[str, str]:
@@ -62,17 +71,24 @@ def alembic_config(url: str) -> Config:
 
 
 @contextmanager
-def throwaway_database(folder: Path) -> Iterator[str]:
-    """An empty database of the kind TEST_DATABASE_URL names (default: SQLite in `folder`);
-    on PostgreSQL created beside the one named and dropped afterwards."""
+def throwaway_database(folder: Path, template: str | None = None) -> Iterator[str]:
+    """A database of the kind TEST_DATABASE_URL names (default: SQLite in `folder`), empty or
+    a copy of `template` (a database nothing is connected to); on PostgreSQL created beside
+    the one named and dropped afterwards."""
     base = os.environ.get("TEST_DATABASE_URL")
     if not base or base.startswith("sqlite"):
-        yield f"sqlite:///{folder / f'test-{uuid.uuid4().hex[:8]}.db'}"
+        path = folder / f"test-{uuid.uuid4().hex[:8]}.db"
+        if template:
+            with closing(sqlite3.connect(make_url(template).database)) as source, \
+                    closing(sqlite3.connect(path)) as copy:
+                source.backup(copy)
+        yield f"sqlite:///{path}"
         return
     name = f"zs_test_{uuid.uuid4().hex[:10]}"
+    copy_of = f' TEMPLATE "{make_url(template).database}"' if template else ""
     admin = create_db_engine(base).execution_options(isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"{copy_of}')
     try:
         yield make_url(base).set(database=name).render_as_string(hide_password=False)
     finally:
@@ -81,12 +97,19 @@ def throwaway_database(folder: Path) -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database at head, migrated once per worker and only ever copied."""
+    with throwaway_database(tmp_path_factory.mktemp("template")) as url:
+        command.upgrade(alembic_config(url), "head")
+        yield url
+
+
 @pytest.fixture
-def fresh_engine(tmp_path: Path) -> Iterator[Engine]:
+def fresh_engine(tmp_path: Path, migrated_template: str) -> Iterator[Engine]:
     """A migrated database of its own whose transactions really commit, for races: the
     rolled-back test connection is one connection and cannot show one."""
-    with throwaway_database(tmp_path) as url:
-        command.upgrade(alembic_config(url), "head")
+    with throwaway_database(tmp_path, migrated_template) as url:
         engine = create_db_engine(url)
         try:
             yield engine
@@ -133,14 +156,13 @@ def live_client(app: Any) -> TestClient:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with throwaway_database(tmp_path_factory.mktemp("db")) as url:
+def database_url(tmp_path_factory: pytest.TempPathFactory, migrated_template: str) -> Iterator[str]:
+    with throwaway_database(tmp_path_factory.mktemp("db"), migrated_template) as url:
         yield url
 
 
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
-    command.upgrade(alembic_config(database_url), "head")
     engine = create_db_engine(database_url)
     yield engine
     engine.dispose()

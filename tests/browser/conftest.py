@@ -25,7 +25,13 @@ from app.investors.schemas import InvestorIn
 from app.main import create_app, default_session_factory
 from app.projects.schemas import LeaderAssignIn
 from app.projects.service import assign_leader, create_project
-from tests.conftest import TEST_PASSWORD, alembic_config, project_input, throwaway_database
+from tests.conftest import (
+    SERVES_ON_A_PORT,
+    TEST_PASSWORD,
+    alembic_config,
+    project_input,
+    throwaway_database,
+)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "browser"
@@ -34,10 +40,13 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-quic"]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every browser test on one worker: one live server and one Chromium, not one each."""
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(here):
+            item.add_marker(SERVES_ON_A_PORT)
 
 
 def seed(url: str) -> None:
@@ -83,10 +92,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         seed(url)
         engine = create_db_engine(url)
         app = create_app(session_factory=default_session_factory(engine))
-        port = _free_port()
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                               log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
+        # Bound here and handed over: no gap in which another process takes the port.
+        listening = socket.create_server(("127.0.0.1", 0))
+        port = listening.getsockname()[1]
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]},
+                                  daemon=True)
         thread.start()
         deadline = time.monotonic() + 15
         while not server.started:
@@ -96,6 +107,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
         server.should_exit = True
         thread.join(timeout=10)
+        listening.close()
         engine.dispose()
 
 
