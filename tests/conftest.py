@@ -32,6 +32,7 @@ from alembic.config import Config
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
+from typer.testing import CliRunner, Result
 
 from app.accounts.permissions import Actor
 from app.accounts.service import create_user
@@ -95,6 +96,13 @@ def throwaway_database(folder: Path, template: str | None = None) -> Iterator[st
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+@pytest.fixture
+def empty_database(tmp_path: Path) -> Iterator[str]:
+    """An empty database of the kind under test, for tests that migrate it themselves."""
+    with throwaway_database(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -247,6 +255,10 @@ def signed_in(client: TestClient, session: Session):
     return sign_in
 
 
+def bearer(token: str, **extra: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", **extra}
+
+
 @pytest.fixture
 def client_token(session: Session) -> Callable[..., str]:
     """Returns a function: create an agency client, commit, return its token (API tests,
@@ -265,8 +277,36 @@ def client_token(session: Session) -> Callable[..., str]:
     return make
 
 
+@pytest.fixture
+def token(client_token: Callable[..., str]) -> str:
+    """A city-wide client with every scope."""
+    return client_token()
+
+
+def new_project(**overrides: Any) -> dict[str, Any]:
+    """A valid body for POST /api/v1/projects."""
+    body: dict[str, Any] = {
+        "name": "年产5GW光伏组件项目", "investor": {"name": "江苏光能科技有限公司"},
+        "category": "industrial", "chain": "pv", "region": "csj", "method": "by_chain",
+        "county": "yaodu", "total_investment": "12500.00",
+    }
+    body.update(overrides)
+    return body
+
+
 def count(session: Session, table: Any, *where: Any) -> int:
     return session.scalar(sa.select(sa.func.count()).select_from(table).where(*where)) or 0
+
+
+def snapshot(session: Session, project: Any) -> tuple:
+    """What a refused change must leave as it was: the project's state and its rows."""
+    from app.activities.models import Activity
+    from app.projects.models import LeaderAssignment, StageEvent, StatusChange, TeamMember
+
+    session.refresh(project)
+    return (project.stage, project.status, project.leader_id, project.version,
+            *(count(session, table, table.project_id == project.id) for table in
+              (StageEvent, StatusChange, LeaderAssignment, Activity, TeamMember)))
 
 
 def make_actor(session: Session, username: str, name: str, roles: list[str],
@@ -425,6 +465,24 @@ def receiver() -> Iterator[Receiver]:
     yield r
     r.server.shutdown()
     r.server.server_close()
+
+
+def reset_cached_settings() -> None:
+    """Forget the cached settings and engine, after changing what they are read from."""
+    from app.config import get_settings
+    from app.db import get_engine
+
+    get_settings.cache_clear()
+    if get_engine.cache_info().currsize:
+        get_engine().dispose()
+    get_engine.cache_clear()
+
+
+def invoke(*args: str) -> Result:
+    """The `zhaoshang` command line, run in-process."""
+    from app import cli
+
+    return CliRunner().invoke(cli.app, list(args))
 
 
 @contextmanager

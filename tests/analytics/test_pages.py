@@ -5,19 +5,12 @@ import re
 from decimal import Decimal
 from io import BytesIO
 
-import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from app.analytics.models import FundsEntry, Target, WarningRule
 from app.audit.models import AuditEvent
-from tests.analytics.fixture import build_city
 from tests.conftest import bulk_projects, count, csrf_of
-
-
-@pytest.fixture
-def city(session):
-    return build_city(session)
 
 
 def figure(html: str, testid: str) -> str:

@@ -11,8 +11,7 @@ from app.api import webhooks
 from app.api.models import ApiClient, WebhookDelivery, WebhookSubscription
 from app.db import utcnow
 from tests.api.conftest import bearer
-from tests.api.test_projects_api import new_project
-from tests.conftest import count, settings_env
+from tests.conftest import count, new_project, settings_env
 
 PROBLEM = "application/problem+json"
 PUBLIC = "93.184.216.34"

@@ -17,8 +17,7 @@ from app.api.models import WebhookDelivery, WebhookEvent
 from app.db import utcnow
 from app.projects.models import Project
 from tests.api.conftest import bearer
-from tests.api.test_projects_api import new_project
-from tests.conftest import count
+from tests.conftest import count, new_project
 
 pytestmark = pytest.mark.usefixtures("local_receivers")
 FAST = (1.0, 1.0, 1.0)  # seconds between attempts, instead of minutes
