@@ -50,6 +50,8 @@ ALL_SCOPES = list(SCOPES)
 # Tests that serve on a local port run on one worker, one after the other: no two probe
 # for a free port at once, and one live server and one Chromium are enough.
 SERVES_ON_A_PORT = pytest.mark.xdist_group("serves_on_a_port")
+# Tests that read a copy of the demo data set run on one worker, which builds it once.
+USES_THE_DEMO = pytest.mark.xdist_group("demo")
 
 
 def production_env() -> dict[str, str]:
@@ -110,6 +112,29 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
     """A database at head, migrated once per worker and only ever copied."""
     with throwaway_database(tmp_path_factory.mktemp("template")) as url:
         command.upgrade(alembic_config(url), "head")
+        yield url
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory,
+                  migrated_template: str) -> Iterator[tuple[str, Any]]:
+    """A database holding the demo data set, committed, and the loader's summary: built once
+    per worker (it is the suite's costliest setup) and only ever copied (`USES_THE_DEMO`)."""
+    from app.db import session_scope
+    from app.demo import load_demo
+
+    with throwaway_database(tmp_path_factory.mktemp("demo"), migrated_template) as url:
+        engine = create_db_engine(url)
+        with session_scope(engine=engine) as session:
+            summary = load_demo(session)
+        engine.dispose()
+        yield url, summary
+
+
+@pytest.fixture
+def demo_database(tmp_path: Path, demo_template: tuple[str, Any]) -> Iterator[str]:
+    """A copy of the demo database that a test may change as it likes."""
+    with throwaway_database(tmp_path, demo_template[0]) as url:
         yield url
 
 

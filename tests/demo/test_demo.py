@@ -1,7 +1,7 @@
 """The demo data set: the issue's numbers, the rules it must obey, and idempotency.
 
-Loading takes a while, so it happens once for the module, in a transaction of its own that
-is rolled back at the end (the same pattern as the `session` fixture in conftest.py).
+Loading takes a while, so it happens once per run (conftest.demo_template); the module
+reads a copy of it in one transaction that is rolled back at the end.
 """
 
 import random
@@ -10,7 +10,6 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.accounts.models import User, UserRole
@@ -18,7 +17,7 @@ from app.accounts.service import verify_password
 from app.activities.models import Activity, ActivityParticipant
 from app.clock import local_date
 from app.config import get_settings
-from app.db import utcnow
+from app.db import create_db_engine, utcnow
 from app.demo import DEMO_PASSWORD, DEMO_USERNAME, DemoSummary, load_demo
 from app.demo.loader import read_lookups
 from app.demo.plan import SEED, build_plan
@@ -33,23 +32,29 @@ from app.projects.models import (
     TeamMember,
 )
 from app.projects.stages import STAGE_ORDER, TerminationReason
-from tests.conftest import count
+from tests.conftest import USES_THE_DEMO, count, throwaway_database
 
 TABLES = (User, UserRole, Investor, InvestorContact, Project, StageEvent, StatusChange,
           LeaderAssignment, TeamMember, Activity, ActivityParticipant)
 
 
+pytestmark = USES_THE_DEMO
+
+
 @pytest.fixture(scope="module")
-def demo(engine: Engine) -> Iterator[tuple[Session, DemoSummary]]:
-    connection = engine.connect()
-    transaction = connection.begin()
-    with Session(bind=connection, join_transaction_mode="create_savepoint",
-                 expire_on_commit=False) as session:
-        summary = load_demo(session)
-        session.flush()
-        yield session, summary
-    transaction.rollback()
-    connection.close()
+def demo(tmp_path_factory: pytest.TempPathFactory,
+         demo_template: tuple[str, DemoSummary]) -> Iterator[tuple[Session, DemoSummary]]:
+    template, summary = demo_template
+    with throwaway_database(tmp_path_factory.mktemp("demo-copy"), template) as url:
+        engine = create_db_engine(url)
+        connection = engine.connect()
+        transaction = connection.begin()
+        with Session(bind=connection, join_transaction_mode="create_savepoint",
+                     expire_on_commit=False) as session:
+            yield session, summary
+        transaction.rollback()
+        connection.close()
+        engine.dispose()
 
 
 @pytest.fixture
