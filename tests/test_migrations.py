@@ -1,7 +1,7 @@
 """Migrations against a throw-away database of the kind under test (TEST_DATABASE_URL).
 
-These tests use an empty database of their own (`empty_database`), not the shared one: they
-tear it down to base.
+These tests use a database of their own (`empty_database`, or a copy of the demo's), not
+the shared one: they tear it down.
 """
 
 import sqlalchemy as sa
@@ -13,6 +13,12 @@ from sqlmodel import SQLModel
 import app.models  # noqa: F401  (registers every table in SQLModel.metadata)
 from app.cli import alembic_config
 from app.db import create_db_engine
+from tests.conftest import USES_THE_DEMO
+
+BEFORE_SEEDS = "82c1eb46467f"  # the revision before 5a1f0c2d9e77 seeds the lookups
+LOOKUPS = ("region", "method", "category", "chain", "chain_link", "county", "zone")
+SEEDED = {"region": 9, "method": 8, "category": 4, "chain": 18, "chain_link": 46,
+          "county": 17, "zone": 7}
 
 
 def table_names(url: str) -> set[str]:
@@ -23,24 +29,55 @@ def table_names(url: str) -> set[str]:
         engine.dispose()
 
 
+def scalar(url: str, sql: str) -> object:
+    engine = create_db_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(sa.text(sql)).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def lookup_rows(url: str) -> dict[str, int]:
+    return {table: scalar(url, f"SELECT count(*) FROM {table}") for table in LOOKUPS}
+
+
 def test_migrations_go_down_to_base_and_up_again_with_seeds(empty_database: str) -> None:
     config = alembic_config(empty_database)
 
     command.upgrade(config, "head")
+    assert lookup_rows(empty_database) == SEEDED
+    command.downgrade(config, BEFORE_SEEDS)  # no row uses a code: every seeded one goes
+    assert set(lookup_rows(empty_database).values()) == {0}
     command.downgrade(config, "base")
     assert table_names(empty_database) <= {"alembic_version"}
 
     command.upgrade(config, "head")
-    engine = create_db_engine(empty_database)
-    try:
-        with engine.connect() as connection:
-            region = connection.execute(
-                sa.text("SELECT name FROM region WHERE code = 'jjj'")
-            ).scalar_one()
-    finally:
-        engine.dispose()
-    assert region == "京津冀"
+    assert scalar(empty_database, "SELECT name FROM region WHERE code = 'jjj'") == "京津冀"
     assert set(SQLModel.metadata.tables) <= table_names(empty_database)
+
+
+@USES_THE_DEMO
+def test_with_the_demo_loaded_the_seeds_go_down_and_up_keeping_the_codes_in_use(
+        demo_database: str) -> None:
+    config = alembic_config(demo_database)
+    projects = scalar(demo_database, "SELECT count(*) FROM project")
+    assert projects >= 300 and lookup_rows(demo_database) == SEEDED
+
+    # The demo uses every seeded code, so going down keeps them all, and the projects whole.
+    command.downgrade(config, BEFORE_SEEDS)
+    assert lookup_rows(demo_database) == SEEDED
+    assert scalar(demo_database, "SELECT count(*) FROM project") == projects
+    assert scalar(demo_database, "SELECT count(*) FROM project JOIN county "
+                                 "ON county.code = project.county_code") == projects
+    command.upgrade(config, "head")  # adds nothing twice
+    assert lookup_rows(demo_database) == SEEDED
+
+    command.downgrade(config, "base")
+    assert table_names(demo_database) <= {"alembic_version"}
+    command.upgrade(config, "head")
+    assert lookup_rows(demo_database) == SEEDED
+    assert scalar(demo_database, "SELECT count(*) FROM project") == 0
 
 
 def test_models_and_migrations_agree(empty_database: str) -> None:
