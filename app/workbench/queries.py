@@ -20,7 +20,7 @@ from app.accounts.models import User
 from app.accounts.permissions import Actor, Role
 from app.clock import local_date
 from app.db import utcnow
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.lookups.service import PersonOption, leaders
 from app.projects.models import LeaderAssignment, PlanMilestone, Project, StageEvent, StatusChange
 from app.projects.queries import filter_clauses, select_rows
@@ -124,7 +124,8 @@ def _overdue_note(due_on: date | None, today: date) -> Note | None:
         return None
     if due_on == today:
         return Note(_("Due today"), tone="warning")
-    return Note(_("{n} days overdue"), {"n": (today - due_on).days}, "danger")
+    return Note(ngettext("{n} day overdue", "{n} days overdue"), {"n": (today - due_on).days},
+                "danger")
 
 
 def _idle_note(last: datetime | None, today: date, at_least: int = 0) -> Note | None:
@@ -133,7 +134,8 @@ def _idle_note(last: datetime | None, today: date, at_least: int = 0) -> Note | 
     days = _days_since(last, today)
     if days < at_least:
         return None
-    return Note(_("{n} days without follow-up"), {"n": days},
+    return Note(ngettext("{n} day without follow-up", "{n} days without follow-up"),
+                {"n": days},
                 "danger" if days >= STALLED_DAYS else "warning")
 
 
@@ -237,7 +239,8 @@ def my_projects(session: Session, actor: Actor, *, now: datetime) -> Card:
                               "danger" if row.milestone_due < today else "info"))
         in_stage = (today - row.stage_entered_on).days
         if in_stage >= STALLED_DAYS:
-            notes.append(Note(_("{n} days in this stage"), {"n": in_stage}))
+            notes.append(Note(ngettext("{n} day in this stage", "{n} days in this stage"),
+                              {"n": in_stage}))
         items.append(Item(row, [n for n in notes if n]))
     return Card(items, total, projects_href(leader_id=actor.user_id, status=list(LIVE_STATUSES)))
 
