@@ -1,6 +1,6 @@
 """Time: stored in UTC, business dates in the bureau's time zone."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 
 from app.config import get_settings
 from app.db import utcnow
@@ -12,3 +12,9 @@ def local_date(moment: datetime | None = None) -> date:
 
 def local_datetime(moment: datetime) -> datetime:
     return moment.astimezone(get_settings().tz)
+
+
+def local_midnight(day: date) -> datetime:
+    """The instant the bureau's local `day` begins, in UTC: local days [a, b] are the
+    instants from local_midnight(a) up to, not including, local_midnight(b + 1 day)."""
+    return datetime.combine(day, time.min, tzinfo=get_settings().tz).astimezone(UTC)

@@ -11,7 +11,6 @@ class AppError(Exception):
 
     status = 400
     kind = "bad-request"
-    title = "Bad request"
 
     def __init__(
         self,
@@ -43,28 +42,23 @@ class FieldProblem:
 class ValidationFailed(AppError):
     status = 422
     kind = "validation-error"
-    title = "Validation failed"
 
 
 class NotFound(AppError):
     status = 404
     kind = "not-found"
-    title = "Not found"
 
 
 class Conflict(AppError):
     status = 409
     kind = "conflict"
-    title = "Conflict"
 
 
 class StaleVersion(AppError):
     status = 412
     kind = "stale-version"
-    title = "Changed by someone else"
 
 
 class PermissionDenied(AppError):
     status = 403
     kind = "forbidden"
-    title = "Forbidden"

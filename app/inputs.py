@@ -47,7 +47,7 @@ def digits_only(value: Any) -> Any:
 
 
 def rfc3339(value: Any) -> Any:
-    """A timestamp as API.md writes them; not a bare number (which pydantic would read as
+    """A timestamp as docs/api.md writes them; not a bare number (which pydantic would read as
     Unix seconds), not without an offset."""
     if isinstance(value, str | int | float) and not (
             isinstance(value, str) and _RFC3339.fullmatch(value.strip())):

@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -36,22 +37,21 @@ from typer.testing import CliRunner, Result
 
 from app.accounts.permissions import Actor
 from app.accounts.service import create_user
-from app.api.auth import SCOPES, create_client
+from app.clients.service import SCOPES, create_client
 from app.config import PROJECT_ROOT, Settings
 from app.crypto import new_key_entry
 from app.db import create_db_engine
-from app.investors.schemas import InvestorIn
-from app.projects.schemas import ProjectCreate
+from app.projects.schemas import InvestorIn, ProjectCreate
 from app.projects.service import create_project
 from app.projects.stages import STAGE_ORDER, Stage
 
 TEST_PASSWORD = "Test-pass-2026"
 ALL_SCOPES = list(SCOPES)
 # Tests that serve on a local port run on one worker, one after the other: no two probe
-# for a free port at once, and one live server and one Chromium are enough.
-SERVES_ON_A_PORT = pytest.mark.xdist_group("serves_on_a_port")
-# Tests that read a copy of the demo data set run on one worker, which builds it once.
-USES_THE_DEMO = pytest.mark.xdist_group("demo")
+# for a free port at once, and one live server and one Chromium are enough. Tests that read
+# a copy of the demo data set run there too (the browser's demo server is one), so the
+# demo is built once.
+SERVES_ON_A_PORT = USES_THE_DEMO = pytest.mark.xdist_group("demo_and_live_servers")
 
 
 def production_env() -> dict[str, str]:
@@ -115,26 +115,46 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
         yield url
 
 
+@dataclass
+class DemoBuild:
+    url: str
+    summary: Any  # app.demo.DemoSummary
+    password_hashes: int  # argon2 hashes made while loading
+    progress: list[tuple[int, int]]
+
+
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory,
-                  migrated_template: str) -> Iterator[tuple[str, Any]]:
-    """A database holding the demo data set, committed, and the loader's summary: built once
+                  migrated_template: str) -> Iterator[DemoBuild]:
+    """A database holding the demo data set, committed, and what loading it did: built once
     per worker (it is the suite's costliest setup) and only ever copied (`USES_THE_DEMO`)."""
+    from argon2 import PasswordHasher
+
     from app.db import session_scope
     from app.demo import load_demo
 
+    hashed: list[str] = []
+    progress: list[tuple[int, int]] = []
+    real_hash = PasswordHasher.hash
+
+    def counted_hash(hasher: PasswordHasher, password: str | bytes, **options: Any) -> str:
+        hashed.append(str(password))
+        return real_hash(hasher, password, **options)
+
     with throwaway_database(tmp_path_factory.mktemp("demo"), migrated_template) as url:
         engine = create_db_engine(url)
-        with session_scope(engine=engine) as session:
-            summary = load_demo(session)
+        with session_scope(engine=engine) as session, pytest.MonkeyPatch.context() as patch:
+            patch.setattr(PasswordHasher, "hash", counted_hash)
+            summary = load_demo(session, progress=lambda done, total:
+                                progress.append((done, total)))
         engine.dispose()
-        yield url, summary
+        yield DemoBuild(url, summary, len(hashed), progress)
 
 
 @pytest.fixture
-def demo_database(tmp_path: Path, demo_template: tuple[str, Any]) -> Iterator[str]:
+def demo_database(tmp_path: Path, demo_template: DemoBuild) -> Iterator[str]:
     """A copy of the demo database that a test may change as it likes."""
-    with throwaway_database(tmp_path, demo_template[0]) as url:
+    with throwaway_database(tmp_path, demo_template.url) as url:
         yield url
 
 
@@ -425,8 +445,7 @@ def statements(engine: Engine):
 def bulk_projects(session: Session, n: int, *, county: str = "yaodu",
                   stage: str = "contact") -> None:
     """n plain projects inserted in two statements, for size-independence tests."""
-    from app.investors.models import Investor
-    from app.projects.models import Project
+    from app.projects.models import Investor, Project
 
     now = datetime.now(UTC)
     reached = STAGE_ORDER[:Stage(stage).rank]

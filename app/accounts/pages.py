@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.accounts.models import ROLES
-from app.accounts.permissions import Actor, Permission
+from app.accounts.permissions import ROLE_LABELS, Actor, Permission
 from app.accounts.service import (
     authenticate,
     change_password,
@@ -39,18 +39,11 @@ from app.web.deps import (
     requires,
 )
 from app.web.forms import app_error_fields
-from app.web.redirects import local_target
+from app.web.redirects import local_target, referer_target
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 LOGIN_NONCE_COOKIE = "zs_login"
-ROLE_NAMES = {
-    "admin": _("Administrator"),
-    "auditor": _("Auditor"),
-    "leader": _("Leader"),
-    "staff": _("Staff"),
-    "supervisor": _("Supervisor"),
-}
 
 
 def _cookie_secure(request: Request) -> bool:
@@ -69,10 +62,6 @@ def _login_token(nonce: str) -> str:
     return hmac.new(key, nonce.encode(), hashlib.sha256).hexdigest()
 
 
-def _safe_next(target: str | None) -> str:
-    return local_target(target) or "/"
-
-
 # --- sign in and out ---------------------------------------------------------------------
 
 def _login_page(request: Request, *, next_url: str, username: str = "",
@@ -88,7 +77,7 @@ def _login_page(request: Request, *, next_url: str, username: str = "",
 @router.get("/login")
 async def login_form(request: Request, next: str = "/", lang: str | None = None) -> Response:
     request.state.locale = lang if lang in SUPPORTED_LOCALES else request_locale(request)
-    response = _login_page(request, next_url=_safe_next(next))
+    response = _login_page(request, next_url=local_target(next) or "/")
     if lang in SUPPORTED_LOCALES:
         response.set_cookie(LANG_COOKIE, lang, samesite="lax", max_age=365 * 86400,
                             secure=_cookie_secure(request))
@@ -106,9 +95,10 @@ async def login(
 ) -> Response:
     locale = request_locale(request)
     request.state.locale = locale
+    next_url = local_target(next) or "/"
     nonce = request.cookies.get(LOGIN_NONCE_COOKIE, "")
     if not nonce or not hmac.compare_digest(csrf_token, _login_token(nonce)):
-        return _login_page(request, next_url=_safe_next(next), username=username, status=403,
+        return _login_page(request, next_url=next_url, username=username, status=403,
                            error=translate(CSRF_MESSAGE, locale))
     settings = get_settings()
     result = authenticate(db, username, password, ip=client_ip(request),
@@ -117,9 +107,9 @@ async def login(
     if not result.ok or result.token is None or result.user is None:
         message = translate(result.message or "", locale, limit=settings.login_max_failures,
                             minutes=settings.lockout_minutes)
-        return _login_page(request, next_url=_safe_next(next), username=username,
+        return _login_page(request, next_url=next_url, username=username,
                            error=message, status=422)
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    response = RedirectResponse(next_url, status_code=303)
     _set_session_cookie(response, request, result.token)
     response.set_cookie(LANG_COOKIE, result.user.language, samesite="lax",
                         max_age=365 * 86400, secure=_cookie_secure(request))
@@ -157,7 +147,7 @@ async def choose_language(
     language: Annotated[str, Form(max_length=8)],
 ) -> Response:
     set_language(db, actor, language)
-    response = RedirectResponse(request.headers.get("referer") or "/account", status_code=303)
+    response = RedirectResponse(referer_target(request, "/account"), status_code=303)
     response.set_cookie(LANG_COOKIE, language, samesite="lax", max_age=365 * 86400,
                         secure=_cookie_secure(request))
     return response
@@ -206,7 +196,7 @@ async def end_a_session(
     actor: Annotated[Actor, requires(Permission.self_service)],
 ) -> Response:
     end_session(db, actor, session_id)
-    return RedirectResponse(request.headers.get("referer") or "/account", status_code=303)
+    return RedirectResponse(referer_target(request, "/account"), status_code=303)
 
 
 # --- the administrator's users -----------------------------------------------------------
@@ -220,7 +210,7 @@ def _users_page(request: Request, db: DbSession, actor: Actor, *, form: dict | N
         users=list_users(db, actor), counties=counties,
         county_names={c.code: c.name if request.state.locale == "zh_CN" else c.name_en
                       for c in counties},
-        role_labels=[(role, ROLE_NAMES[role]) for role in ROLES], role_names=ROLE_NAMES,
+        role_labels=[(role, ROLE_LABELS[role]) for role in ROLES], role_names=ROLE_LABELS,
         form=form or {"roles": []}, errors=errors or {}, created=created, now=utcnow(),
     )
 

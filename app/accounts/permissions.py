@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from app.accounts.models import User
+from app.i18n import _
 
 
 class Role(StrEnum):
@@ -17,6 +18,16 @@ class Role(StrEnum):
     staff = "staff"
     supervisor = "supervisor"
     client = "client"  # agency API clients; their scopes narrow this further
+
+
+# The roles a person can hold, as the pages name them.
+ROLE_LABELS: dict[str, str] = {
+    Role.admin: _("Administrator"),
+    Role.auditor: _("Auditor"),
+    Role.leader: _("Leader"),
+    Role.staff: _("Staff"),
+    Role.supervisor: _("Supervisor"),
+}
 
 
 class Permission(StrEnum):
@@ -29,7 +40,6 @@ class Permission(StrEnum):
     contact_unmask = "contact.unmask"
     stats_read = "stats.read"
     export = "export"
-    supervision_manage = "supervision.manage"
     audit_read = "audit.read"
     user_manage = "user.manage"
     lookup_manage = "lookup.manage"
@@ -48,7 +58,6 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.contact_unmask: frozenset({Role.admin, Role.leader, Role.staff, Role.supervisor}),
     Permission.stats_read: frozenset(_ALL_STAFF_ROLES | {Role.client}),
     Permission.export: frozenset(_ALL_STAFF_ROLES),
-    Permission.supervision_manage: frozenset({Role.supervisor}),
     Permission.audit_read: frozenset({Role.auditor}),
     Permission.user_manage: frozenset({Role.admin}),
     Permission.lookup_manage: frozenset({Role.admin}),

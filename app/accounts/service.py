@@ -13,7 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlmodel import Session
 
-from app.accounts.models import ROLES, User, UserRole, UserSession
+from app.accounts.models import ROLES, ApiToken, User, UserRole, UserSession
 from app.accounts.permissions import Actor, Permission
 from app.audit.service import record
 from app.config import get_settings
@@ -116,8 +116,6 @@ def set_password(session: Session, actor: Actor, user: User, new: str, *,
     """The one way a password is replaced (a change, or any future reset): whoever knew the
     old one is signed out everywhere, browser sessions and API user tokens alike. Only
     `keep_session_id`, if given and live, goes on, under a fresh id."""
-    from app.api.models import ApiToken  # the API's table; accounts sits below that door
-
     now = now or utcnow()
     kept = session.get(UserSession, keep_session_id) if keep_session_id else None
     user.password_hash = hash_password(new)
@@ -132,7 +130,7 @@ def set_password(session: Session, actor: Actor, user: User, new: str, *,
         fresh = FreshSession(token=secrets.token_urlsafe(32), csrf_token=secrets.token_urlsafe(32))
         # Same absolute limit: a new id, not a longer life.
         session.add(UserSession(
-            id=_token_id(fresh.token), user_id=user.id, created_at=now, last_seen_at=now,
+            id=token_digest(fresh.token), user_id=user.id, created_at=now, last_seen_at=now,
             expires_at=kept.expires_at, csrf_token=fresh.csrf_token, ip=kept.ip,
             user_agent=kept.user_agent))
     record(session, actor, "user.password", object_type="user", object_id=user.id, now=now,
@@ -157,7 +155,10 @@ def create_user(
     actor: Actor | None = None,
     must_change_password: bool = True,
     enforce_policy: bool = True,
+    password_hash: str | None = None,
 ) -> User:
+    """`password_hash`: a hash of `password` made earlier, for many users who share one
+    password (the demo's): argon2 takes a fifth of a second a hash."""
     username = username.strip()
     if not username:
         raise ValidationFailed(_("Username is required."), field="username")
@@ -179,7 +180,7 @@ def create_user(
     user = User(
         username=username,
         display_name=display_name,
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
         county_code=county_code,
         title=title,
         phone=phone,
@@ -258,7 +259,9 @@ class LoginResult:
     message: str | None = None  # an msgid with {limit} and {minutes}
 
 
-def _token_id(token: str) -> str:
+def token_digest(token: str) -> str:
+    """How a secret token is stored and looked up (sessions, API tokens, agency clients):
+    its SHA-256, so the table alone signs nobody in."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -309,7 +312,7 @@ def authenticate(session: Session, username: str, password: str, *, ip: str | No
         return LoginResult(ok=False, message=LOGIN_FAILED)
     if previous_token:
         # A fresh session id at every log-in; the browser's old one (if any) is ended.
-        _revoke(session, _token_id(previous_token), now)
+        _revoke(session, token_digest(previous_token), now)
     user.failed_login_count = 0
     user.locked_until = None
     user.last_login_at = now
@@ -317,7 +320,7 @@ def authenticate(session: Session, username: str, password: str, *, ip: str | No
         user.password_hash = hash_password(password)
     token = secrets.token_urlsafe(32)
     session.add(UserSession(
-        id=_token_id(token), user_id=user.id, created_at=now, last_seen_at=now,
+        id=token_digest(token), user_id=user.id, created_at=now, last_seen_at=now,
         expires_at=now + timedelta(hours=settings.session_absolute_hours),
         csrf_token=secrets.token_urlsafe(32), ip=ip, user_agent=(user_agent or "")[:300],
     ))
@@ -326,37 +329,51 @@ def authenticate(session: Session, username: str, password: str, *, ip: str | No
     return LoginResult(ok=True, token=token, user=user)
 
 
+# How stale `last_seen_at` may get: one write a minute per session, not one per request.
+SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
+
+
 @dataclass
 class SignedIn:
     user: User
     roles: set[str]
     session_id: str
     csrf_token: str
+    touch_due: bool  # last seen over SESSION_TOUCH_INTERVAL ago: call `touch_session`
 
 
 def resolve_session(session: Session, token: str | None,
                     now: datetime | None = None) -> SignedIn | None:
-    """The live session behind a cookie, or None (unknown, revoked, idle, expired, disabled)."""
+    """The live session behind a cookie, or None (unknown, revoked, idle, expired, disabled).
+    Only reads: a page view runs in a read transaction, so the caller touches the session
+    in a write of its own."""
     if not token:
         return None
     now = now or utcnow()
     settings = get_settings()
-    row = session.get(UserSession, _token_id(token))
+    row = session.get(UserSession, token_digest(token))
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None
     if row.last_seen_at + timedelta(minutes=settings.session_idle_minutes) <= now:
-        row.revoked_at = now
-        session.flush()
-        return None
+        return None  # idle: never touched again, so it stays ended
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
         return None
-    # Throttled: at most one write a minute per session, not one per request.
-    if now - row.last_seen_at > timedelta(minutes=1):
-        row.last_seen_at = now
-        session.flush()
     return SignedIn(user=user, roles=user_roles(session, user.id), session_id=row.id,
-                    csrf_token=row.csrf_token)
+                    csrf_token=row.csrf_token,
+                    touch_due=now - row.last_seen_at > SESSION_TOUCH_INTERVAL)
+
+
+def touch_session(session: Session, session_id: str, now: datetime | None = None) -> bool:
+    """Mark the session seen now, unless that happened within SESSION_TOUCH_INTERVAL (two
+    requests at once write once). True if this call wrote."""
+    now = now or utcnow()
+    return session.execute(
+        update(UserSession)
+        .where(UserSession.id == session_id, UserSession.revoked_at.is_(None),
+               UserSession.last_seen_at < now - SESSION_TOUCH_INTERVAL)
+        .values(last_seen_at=now)
+    ).rowcount > 0
 
 
 def _revoke(session: Session, session_id: str, now: datetime) -> int:
@@ -412,3 +429,51 @@ def end_session(session: Session, actor: Actor, session_id: str,
     record(session, actor, "session.revoke", object_type="user", object_id=row.user_id,
            now=now)
     session.flush()
+
+
+# --- API user tokens ---------------------------------------------------------------------
+
+API_TOKEN_PREFIX = "zsu_"
+
+
+@dataclass
+class IssuedToken:
+    access_token: str | None
+    expires_in: int = 0
+    message: str | None = None  # an msgid with {limit} and {minutes} when refused
+
+    @property
+    def ok(self) -> bool:
+        return self.access_token is not None
+
+
+def issue_user_token(session: Session, username: str, password: str, *, ip: str | None,
+                     user_agent: str | None, now: datetime | None = None) -> IssuedToken:
+    """The sign-in page's checks (lock-out, disabled users, audit) via `authenticate`; the
+    browser session it opens is closed at once, the caller gets an API token instead.
+    A refusal is returned, not raised: its failure count and audit row must commit."""
+    now = now or utcnow()
+    result = authenticate(session, username, password, ip=ip, user_agent=user_agent, now=now)
+    if not result.ok or result.token is None or result.user is None:
+        return IssuedToken(access_token=None, message=result.message or LOGIN_FAILED)
+    session.execute(update(UserSession).where(UserSession.id == token_digest(result.token))
+                    .values(revoked_at=now))
+    minutes = get_settings().api_token_minutes
+    token = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(id=token_digest(token), user_id=result.user.id, created_at=now,
+                         expires_at=now + timedelta(minutes=minutes), ip=ip))
+    session.flush()
+    return IssuedToken(access_token=token, expires_in=minutes * 60)
+
+
+def user_of_api_token(session: Session, token: str, now: datetime | None = None
+                      ) -> User | None:
+    """The active user behind a live API user token, or None."""
+    now = now or utcnow()
+    row = session.get(ApiToken, token_digest(token))
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    return user

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from app.i18n import _
 from app.inputs import RowId
 
 
@@ -16,6 +17,16 @@ class ActivityKind(StrEnum):
     meeting = "meeting"
     signing_ceremony = "signing_ceremony"
     other = "other"
+
+
+ACTIVITY_KIND_LABELS: dict[str, str] = {
+    ActivityKind.visit_out: _("Visit out"),
+    ActivityKind.visit_in: _("Inspection visit"),
+    ActivityKind.call: _("Phone call"),
+    ActivityKind.meeting: _("Talks"),
+    ActivityKind.signing_ceremony: _("Signing ceremony"),
+    ActivityKind.other: _("Other"),
+}
 
 
 def _plausible(moment: datetime) -> datetime:

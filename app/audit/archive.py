@@ -14,7 +14,7 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,7 @@ from app.audit.service import (
     rows_in_order,
     walk_result,
 )
+from app.clock import local_date, local_midnight
 from app.config import Settings
 from app.db import utcnow
 
@@ -62,10 +63,10 @@ def retention_cutoff(before: date, settings: Settings, now: datetime | None = No
                      ) -> datetime:
     """The start of `before` in the bureau's time zone, refused if it is not at least
     AUDIT_RETENTION_DAYS ago."""
-    cutoff = datetime.combine(before, time.min, tzinfo=settings.tz).astimezone(UTC)
+    cutoff = local_midnight(before)
     latest = (now or utcnow()) - timedelta(days=settings.audit_retention_days)
     if cutoff > latest:
-        last_day = latest.astimezone(settings.tz).date()
+        last_day = local_date(latest)
         raise ArchiveRefused(
             f"{before} is within the {settings.audit_retention_days} days the trail is kept "
             f"(AUDIT_RETENTION_DAYS): archive before {last_day} at the latest")

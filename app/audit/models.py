@@ -90,6 +90,12 @@ class Outcome(StrEnum):
     failure = "failure"
 
 
+OUTCOME_LABELS: dict[str, str] = {
+    Outcome.success: _("Succeeded"),
+    Outcome.failure: _("Failed"),
+}
+
+
 class AuditEvent(SQLModel, table=True):
     """Who did what to which object, from where, and whether it worked.
 

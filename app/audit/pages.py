@@ -1,26 +1,24 @@
-"""HTML door for the audit trail: the auditor's query page. Rules live in app.audit.service.
+"""HTML door for the audit trail: the auditor's query page. Rules live in app.audit_trail.service.
 
 Reading the trail is not itself recorded: every page view would add a row to the chain.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, model_validator
 
-from app.accounts.pages import ROLE_NAMES
-from app.accounts.permissions import Actor, Permission
-from app.audit.history import Change, action_label, changes_of
-from app.audit.models import ACTION_LABELS, Outcome
-from app.audit.service import AuditEntry, search
-from app.clock import local_datetime
-from app.config import get_settings
+from app.accounts.permissions import ROLE_LABELS, Actor, Permission
+from app.audit.models import ACTION_LABELS, OUTCOME_LABELS, Outcome
+from app.audit_trail.history import Change, action_label, changes_of
+from app.audit_trail.service import AuditEntry, search
+from app.clock import local_datetime, local_midnight
 from app.i18n import _
+from app.inputs import MAX_ROW_ID
 from app.web.deps import DbSession, requires
 from app.web.templating import render
 
@@ -30,10 +28,6 @@ OBJECT_TYPE_LABELS = {
     "project": _("Project"),
     "user": _("User"),
     "route": _("Page"),
-}
-OUTCOME_LABELS = {
-    Outcome.success.value: _("Succeeded"),
-    Outcome.failure.value: _("Failed"),
 }
 
 
@@ -48,7 +42,7 @@ class AuditQuery(BaseModel):
     date_from: date | None = Field(default=None, ge=date(1900, 1, 1), le=date(9998, 12, 31))
     date_to: date | None = Field(default=None, ge=date(1900, 1, 1), le=date(9998, 12, 31))
     outcome: Outcome | None = None
-    before_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    before_id: int | None = Field(default=None, ge=1, le=MAX_ROW_ID)
 
     @model_validator(mode="before")
     @classmethod
@@ -58,15 +52,14 @@ class AuditQuery(BaseModel):
                     for key, value in data.items()}
         return data
 
-    def bounds(self, tz: ZoneInfo) -> tuple[datetime | None, datetime | None]:
+    def bounds(self) -> tuple[datetime | None, datetime | None]:
         """Local calendar days as UTC instants: from the first day's midnight (inclusive)
         to the midnight after the last day (exclusive)."""
         since = until = None
         if self.date_from is not None:
-            since = datetime.combine(self.date_from, time.min, tzinfo=tz).astimezone(UTC)
+            since = local_midnight(self.date_from)
         if self.date_to is not None:
-            until = datetime.combine(self.date_to + timedelta(days=1), time.min,
-                                     tzinfo=tz).astimezone(UTC)
+            until = local_midnight(self.date_to + timedelta(days=1))
         return since, until
 
     def url(self, **overrides: Any) -> str:
@@ -98,7 +91,7 @@ def _row(event: AuditEntry) -> AuditRow:
         id=event.id or 0,
         time=local_datetime(event.occurred_at).strftime("%Y-%m-%d %H:%M:%S"),
         username=event.username,
-        roles=[ROLE_NAMES.get(role, role) for role in event.roles.split(",") if role],
+        roles=[ROLE_LABELS.get(role, role) for role in event.roles.split(",") if role],
         ip=event.ip,
         action=action_label(event.action),
         object_type=OBJECT_TYPE_LABELS.get(event.object_type or "", event.object_type),
@@ -115,7 +108,7 @@ async def audit_trail(
     actor: Annotated[Actor, requires(Permission.audit_read)],
     query: Annotated[AuditQuery, Query()],
 ) -> Response:
-    since, until = query.bounds(get_settings().tz)
+    since, until = query.bounds()
     # One row more than a page tells whether there is a next page.
     events = search(db, actor, username=query.user, action=query.action,
                     object_type=query.object_type, object_id=query.object_id, since=since,

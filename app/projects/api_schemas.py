@@ -1,4 +1,4 @@
-"""Project shapes of the JSON door (API.md): reads, the list's query and page, history.
+"""Project shapes of the JSON door (docs/api.md): reads, the list's query and page, history.
 
 Writes use the shared schemas (ProjectCreate, ProjectUpdate, TransitionIn, ...), the same
 ones the pages validate with."""
@@ -6,19 +6,11 @@ ones the pages validate with."""
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from app.api.schemas import Id, Limit, MoneyOut
-from app.inputs import RFC3339
-from app.projects.schemas import Amount, Code, ProjectFilters
+from app.projects.schemas import FilterMoment, ListFilters
 from app.projects.stages import KeyLevel, Stage, Status, TerminationReason
-
-
-def _plausible(moment: datetime) -> datetime:
-    # Far-off years overflow when converted to UTC for the query.
-    if not 1900 <= moment.year <= 9998:
-        raise ValueError("year out of range")
-    return moment
+from app.web.api_types import Limit, MoneyOut
 
 
 def _plausible_day(day: date) -> date:
@@ -27,7 +19,6 @@ def _plausible_day(day: date) -> date:
     return day
 
 
-Moment = Annotated[AwareDatetime, AfterValidator(_plausible), RFC3339]
 Day = Annotated[date, AfterValidator(_plausible_day)]
 
 
@@ -102,54 +93,23 @@ class ProjectPage(BaseModel):
     next_cursor: str | None
 
 
-class ProjectQuery(BaseModel):
-    """GET /api/v1/projects: the list filters (API.md), then the page."""
+class ProjectQuery(ListFilters):
+    """GET /api/v1/projects: the list filters (docs/api.md), then the page."""
 
     model_config = ConfigDict(extra="forbid")
-    stage: list[Stage] = Field(default_factory=list, max_length=7)
-    status: list[Status] = Field(default_factory=list, max_length=3)
-    county: Code | None = None
-    chain: Code | None = None
-    region: Code | None = None
-    method: Code | None = None
-    category: Code | None = None
-    leader_id: Id | None = None
-    q: Annotated[str, Field(max_length=100)] | None = None
-    min_investment: Amount | None = None
-    max_investment: Amount | None = None
-    updated_since: Moment | None = Field(
+    updated_since: FilterMoment | None = Field(
         default=None, description="RFC 3339 with offset; lists by (updated_at, id) for sync.")
     limit: Limit = 50
     cursor: Annotated[str, Field(max_length=200)] | None = None
 
-    def filters(self) -> ProjectFilters:
-        return ProjectFilters.model_validate(
-            self.model_dump(exclude={"limit", "cursor"}, exclude_none=True))
 
-
-class FunnelQuery(BaseModel):
+class FunnelQuery(ListFilters):
     """GET /api/v1/stats/funnel: the list filters and the cohort by first contact."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    stage: list[Stage] = Field(default_factory=list, max_length=7)
-    status: list[Status] = Field(default_factory=list, max_length=3)
-    county: Code | None = None
-    chain: Code | None = None
-    region: Code | None = None
-    method: Code | None = None
-    category: Code | None = None
-    leader_id: Id | None = None
-    q: Annotated[str, Field(max_length=100)] | None = None
-    min_investment: Amount | None = None
-    max_investment: Amount | None = None
-    updated_since: Moment | None = None
     from_: Day | None = Field(default=None, alias="from",
                                description="Cohort: first contact on or after this date.")
     to: Day | None = Field(default=None, description="Cohort: first contact on or before.")
-
-    def filters(self) -> ProjectFilters:
-        return ProjectFilters.model_validate(
-            self.model_dump(exclude={"from_", "to"}, exclude_none=True))
 
 
 class FunnelRowOut(BaseModel):

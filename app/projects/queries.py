@@ -6,7 +6,7 @@ objects) and each page costs a fixed number of statements.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -17,15 +17,15 @@ from sqlmodel import Session
 
 from app.accounts.models import User
 from app.accounts.permissions import Actor
-from app.activities.models import Activity, ActivityParticipant
-from app.config import get_settings
-from app.db import Money, utcnow
+from app.clock import local_midnight
+from app.db import utcnow
 from app.errors import NotFound
 from app.i18n import _
-from app.investors.models import Investor
 from app.lookups.models import Category, Chain, ChainLink, County, Method, Region, Zone
 from app.projects.confidential import viewer_columns
+from app.projects.idle import idle_at_least
 from app.projects.models import (
+    Investor,
     LeaderAssignment,
     PlanMilestone,
     Project,
@@ -48,14 +48,12 @@ class ListPage:
     total_investment: Decimal
     page: int
     per_page: int
+    # Counts per stage under every filter but the stage one: the quick tabs.
+    by_stage: dict[str, int]
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
-
-
-def _local_midnight_utc(day: Any) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=get_settings().tz)
 
 
 def filter_clauses(filters: ProjectFilters, *, now: datetime | None = None) -> list[Any]:
@@ -81,16 +79,14 @@ def filter_clauses(filters: ProjectFilters, *, now: datetime | None = None) -> l
     if filters.max_investment is not None:
         clauses.append(Project.total_investment <= filters.max_investment)
     if filters.reported_from:
-        clauses.append(Project.first_reported_at >= _local_midnight_utc(filters.reported_from))
+        clauses.append(Project.first_reported_at >= local_midnight(filters.reported_from))
     if filters.reported_to:
         clauses.append(Project.first_reported_at
-                       < _local_midnight_utc(filters.reported_to + timedelta(days=1)))
+                       < local_midnight(filters.reported_to + timedelta(days=1)))
     if filters.updated_since:
         clauses.append(Project.updated_at >= filters.updated_since)
     if filters.idle_days:
-        cutoff = (now or utcnow()) - timedelta(days=filters.idle_days)
-        clauses.append(sa.or_(Project.last_activity_at.is_(None),
-                              Project.last_activity_at < cutoff))
+        clauses.append(idle_at_least(filters.idle_days, now or utcnow()))
     if filters.needs_leader:
         clauses.append(Project.leader_id.is_(None))
     if filters.follow_up_due_by:
@@ -172,10 +168,23 @@ def _order_by(sort: str) -> list[Any]:
     return [ordered, Project.id.desc() if descending else Project.id.asc()]
 
 
+def stage_totals(session: Session, where: list[Any]) -> dict[str, tuple[int, Decimal]]:
+    """Count and Σ total investment per stage of the projects `where` selects, in one
+    grouped statement; every stage present, with (0, 0.00) where there are none."""
+    totals = {stage.value: (0, Decimal("0.00")) for stage in STAGE_ORDER}
+    for stage, count, amount in session.execute(
+            select(Project.stage, func.count(), func.sum(Project.total_investment))
+            .where(*where).group_by(Project.stage)):
+        totals[stage] = (count, amount or Decimal("0.00"))
+    return totals
+
+
 def list_projects(session: Session, actor: Actor, filters: ProjectFilters, *,
                   sort: str = "-updated_at", page: int = 1, per_page: int = 20,
                   now: datetime | None = None) -> ListPage:
-    """One page of rows plus the count and Σ total investment of everything filtered."""
+    """One page of rows, plus the count and Σ total investment of everything filtered and
+    the count per stage, from one grouped statement over the filters but the stage."""
+    now = now or utcnow()
     where = [visible(actor), *filter_clauses(filters, now=now)]
     page = max(1, page)
     # Pick the page's ids first, then join names for those rows only: joining before the
@@ -187,22 +196,13 @@ def list_projects(session: Session, actor: Actor, filters: ProjectFilters, *,
         .join(page_ids, page_ids.c.id == Project.id)
         .order_by(*_order_by(sort))
     ).all()
-    total, amount = session.execute(
-        select(func.count(), func.sum(Project.total_investment)).select_from(Project)
-        .where(*where)
-    ).one()
-    return ListPage(rows=list(rows), total=total, total_investment=amount or Decimal("0.00"),
-                    page=page, per_page=per_page)
-
-
-def count_by_stage(session: Session, actor: Actor, filters: ProjectFilters,
-                   now: datetime | None = None) -> dict[str, int]:
-    """Counts for the quick tabs: the same filters, any stage."""
     unstaged = filters.model_copy(update={"stage": []})
-    where = [visible(actor), *filter_clauses(unstaged, now=now)]
-    counts = dict(session.execute(
-        select(Project.stage, func.count()).where(*where).group_by(Project.stage)).all())
-    return {stage.value: counts.get(stage.value, 0) for stage in STAGE_ORDER}
+    totals = stage_totals(session, [visible(actor), *filter_clauses(unstaged, now=now)])
+    chosen = [totals[stage] for stage in {s.value for s in filters.stage} or totals]
+    return ListPage(rows=list(rows), total=sum(count for count, _sum in chosen),
+                    total_investment=sum((amount for _n, amount in chosen), Decimal("0.00")),
+                    page=page, per_page=per_page,
+                    by_stage={stage: count for stage, (count, _sum) in totals.items()})
 
 
 # --- kanban and duplicates (project pages) -----------------------------------------------
@@ -226,11 +226,7 @@ def kanban_columns(session: Session, actor: Actor, filters: ProjectFilters, *,
     """The board in two statements whatever the data size: one GROUP BY for the counts and
     sums, one window query for the `per_column` most recently updated cards per stage."""
     where = [visible(actor), *filter_clauses(filters, now=now)]
-    totals = {
-        stage: (count, amount) for stage, count, amount in session.execute(
-            select(Project.stage, func.count(), func.sum(Project.total_investment))
-            .where(*where).group_by(Project.stage))
-    }
+    totals = stage_totals(session, where)
     position = func.row_number().over(
         partition_by=Project.stage, order_by=(Project.updated_at.desc(), Project.id.desc())
     ).label("position")
@@ -243,9 +239,8 @@ def kanban_columns(session: Session, actor: Actor, filters: ProjectFilters, *,
     for row in rows:
         cards[row.stage].append(row)
     return [
-        KanbanColumn(stage=stage.value, count=totals.get(stage.value, (0, None))[0],
-                     total_investment=totals.get(stage.value, (0, None))[1] or Decimal("0.00"),
-                     cards=cards[stage.value])
+        KanbanColumn(stage=stage.value, count=totals[stage.value][0],
+                     total_investment=totals[stage.value][1], cards=cards[stage.value])
         for stage in STAGE_ORDER
     ]
 
@@ -308,121 +303,6 @@ def project_detail(session: Session, actor: Actor, project_id: int) -> Any:
     return row
 
 
-@dataclass
-class TimelineEntry:
-    """One line of the project's timeline; `kind` says which fields are filled:
-    stage (from/to stage, evidence), status (from/to status, reason code, city),
-    leader (subject = the new leader) and activity (follow-up kind, next step, people)."""
-
-    kind: str
-    id: int
-    at: datetime
-    happened_on: date | None
-    code_from: str | None
-    code_to: str | None
-    backward: bool | None
-    reason_code: str | None
-    city: str | None
-    body: str | None
-    next_step: str | None
-    next_due_on: date | None
-    others: str | None
-    doc_no: str | None
-    amount: Decimal | None
-    evidence_on: date | None
-    subject_name: str | None
-    subject_title: str | None
-    actor_name: str | None
-    participants: list[str]
-
-
-def _typed_null(type_: Any) -> Any:
-    # A real CAST: PostgreSQL types a UNION's NULL columns pairwise and would guess text.
-    return sa.cast(sa.null(), type_)
-
-
-def project_timeline(session: Session, actor: Actor, project_id: int, *,
-                     limit: int = 100) -> list[TimelineEntry]:
-    """Stage moves, status changes, leader assignments and follow-ups, newest first: one
-    UNION ALL for the entries and one query for the follow-ups' participants."""
-    by = aliased(User, name="by")
-    subject = aliased(User, name="subject")
-    scoped = sa.exists().where(Project.id == project_id, visible(actor))
-    text, day, flag = sa.String(), sa.Date(), sa.Boolean()
-    stages = (
-        select(sa.literal("stage").label("kind"), StageEvent.id.label("id"),
-               StageEvent.recorded_at.label("at"), StageEvent.happened_on.label("happened_on"),
-               StageEvent.from_stage.label("code_from"), StageEvent.to_stage.label("code_to"),
-               StageEvent.is_backward.label("backward"), _typed_null(text).label("reason_code"),
-               _typed_null(text).label("city"), StageEvent.note.label("body"),
-               _typed_null(text).label("next_step"), _typed_null(day).label("next_due_on"),
-               _typed_null(text).label("others"),
-               func.coalesce(StageEvent.agreement_no, StageEvent.contract_no).label("doc_no"),
-               sa.type_coerce(func.coalesce(StageEvent.agreed_amount,
-                                            StageEvent.contract_amount), Money).label("amount"),
-               sa.type_coerce(func.coalesce(StageEvent.contract_on, StageEvent.started_on,
-                                            StageEvent.production_on,
-                                            StageEvent.achieved_on), day).label("evidence_on"),
-               _typed_null(text).label("subject_name"), _typed_null(text).label("subject_title"),
-               by.display_name.label("actor_name"))
-        .outerjoin(by, by.id == StageEvent.actor_id)
-        .where(StageEvent.project_id == project_id, scoped)
-    )
-    statuses = (
-        select(sa.literal("status"), StatusChange.id, StatusChange.recorded_at,
-               StatusChange.happened_on, StatusChange.from_status, StatusChange.to_status,
-               _typed_null(flag), StatusChange.reason_code, StatusChange.lost_to_city,
-               StatusChange.reason, _typed_null(text), _typed_null(day), _typed_null(text),
-               _typed_null(text), _typed_null(Money), _typed_null(day), _typed_null(text),
-               _typed_null(text), by.display_name)
-        .outerjoin(by, by.id == StatusChange.actor_id)
-        .where(StatusChange.project_id == project_id, scoped)
-    )
-    leaders = (
-        select(sa.literal("leader"), LeaderAssignment.id, LeaderAssignment.started_at,
-               _typed_null(day), _typed_null(text), _typed_null(text), _typed_null(flag),
-               _typed_null(text), _typed_null(text), LeaderAssignment.reason,
-               _typed_null(text), _typed_null(day), _typed_null(text), _typed_null(text),
-               _typed_null(Money), _typed_null(day), subject.display_name, subject.title,
-               by.display_name)
-        .join(subject, subject.id == LeaderAssignment.leader_id)
-        .outerjoin(by, by.id == LeaderAssignment.assigned_by_id)
-        .where(LeaderAssignment.project_id == project_id, scoped)
-    )
-    activities = (
-        select(sa.literal("activity"), Activity.id, Activity.happened_at, _typed_null(day),
-               Activity.kind, _typed_null(text), _typed_null(flag), _typed_null(text),
-               _typed_null(text), Activity.summary, Activity.next_step, Activity.next_due_on,
-               Activity.other_participants, _typed_null(text), _typed_null(Money),
-               _typed_null(day), _typed_null(text), _typed_null(text), by.display_name)
-        .outerjoin(by, by.id == Activity.created_by_id)
-        .where(Activity.project_id == project_id, scoped)
-    )
-    merged = sa.union_all(stages, statuses, leaders, activities).subquery("timeline")
-    rows = session.execute(
-        select(merged).order_by(merged.c.at.desc(), merged.c.id.desc()).limit(limit)
-    ).all()
-    names = participant_names(session, [row.id for row in rows if row.kind == "activity"])
-    return [TimelineEntry(**row._mapping,
-                          participants=names.get(row.id, []) if row.kind == "activity" else [])
-            for row in rows]
-
-
-def participant_names(session: Session, activity_ids: list[int]) -> dict[int, list[str]]:
-    """Display names of the colleagues who took part, per follow-up (one statement)."""
-    if not activity_ids:
-        return {}
-    names: dict[int, list[str]] = {}
-    for activity_id, name in session.execute(
-        select(ActivityParticipant.activity_id, User.display_name)
-        .join(User, User.id == ActivityParticipant.user_id)
-        .where(ActivityParticipant.activity_id.in_(activity_ids))
-        .order_by(ActivityParticipant.activity_id, User.display_name)
-    ):
-        names.setdefault(activity_id, []).append(name)
-    return names
-
-
 def project_team(session: Session, actor: Actor, project_id: int) -> list[Any]:
     """The task force (专班) with names, in the order people joined."""
     return list(session.execute(
@@ -449,7 +329,8 @@ def project_milestones(session: Session, actor: Actor, project_id: int) -> list[
 # --- the JSON door (app/projects/api.py) ---------------------------------------------------
 
 def api_columns(actor: Actor) -> list[Any]:
-    """Every field of API.md's project, as plain columns, as the viewer may see them."""
+    """Every field of the API's project (docs/api.md), as plain columns, as the viewer may
+    see them."""
     view = viewer_columns(actor)
     return [
         Project.id, Project.code, view["name"], view["description"], view["investor_name"],

@@ -1,14 +1,20 @@
 """Project shapes shared by the pages and the API: Create / Update / moves / Read."""
 
-from datetime import UTC, date, datetime
-from decimal import Decimal
-from typing import Annotated
+from datetime import date, datetime
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+)
 
 from app.i18n import _
-from app.inputs import WHOLE_NUMBER, Amount, PositiveAmount, Quantity, RowId
-from app.investors.schemas import InvestorIn
+from app.inputs import RFC3339, WHOLE_NUMBER, Amount, PositiveAmount, Quantity, RowId
 from app.projects.stages import KeyLevel, Stage, Status, TeamRole, TerminationReason
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
@@ -20,8 +26,17 @@ DocumentNo = Annotated[str, StringConstraints(strip_whitespace=True, min_length=
 Jobs = Annotated[int, Field(ge=0, le=10_000_000), WHOLE_NUMBER]
 # Filter dates: wide, but bounded so a local midnight converts to UTC without overflow.
 FilterDay = Annotated[date, Field(ge=date(1900, 1, 1), le=date(9998, 12, 31))]
-FilterMoment = Annotated[AwareDatetime, Field(ge=datetime(1900, 1, 2, tzinfo=UTC),
-                                              le=datetime(9998, 12, 31, tzinfo=UTC))]
+
+
+def _plausible(moment: datetime) -> datetime:
+    # Far-off years overflow when converted to UTC for the query.
+    if not 1900 <= moment.year <= 9998:
+        raise ValueError("year out of range")
+    return moment
+
+
+# An instant in a filter: RFC 3339 with an offset, as docs/api.md writes them.
+FilterMoment = Annotated[AwareDatetime, AfterValidator(_plausible), RFC3339]
 
 # Field labels for forms and for messages that name a field.
 FIELD_LABELS: dict[str, str] = {
@@ -47,6 +62,36 @@ FIELD_LABELS: dict[str, str] = {
     "code_name": _("code name"),
     "plan": _("plan"),
 }
+
+
+# --- the investor, as a new project names it -----------------------------------------------
+
+CompanyName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                               max_length=200)]
+Ownership = Literal["state", "private", "foreign", "joint", "collective", "other"]
+OWNERSHIP_LABELS: dict[str, str] = {
+    "state": _("State-owned"), "private": _("Private"), "foreign": _("Foreign"),
+    "joint": _("Joint venture"), "collective": _("Collective"), "other": _("Other"),
+}
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9+\-() ]{5,32}$")]
+
+
+class ContactIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    title: str | None = Field(default=None, max_length=64)
+    phone: Phone | None = None
+    email: EmailStr | None = None
+
+
+class InvestorIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: CompanyName
+    credit_code: str | None = Field(default=None, max_length=32)
+    hq_province: str | None = Field(default=None, max_length=32)
+    hq_city: str | None = Field(default=None, max_length=32)
+    ownership: Ownership | None = None
+    contacts: list[ContactIn] = Field(default_factory=list, max_length=20)
 
 
 class ProjectFields(BaseModel):
@@ -169,50 +214,40 @@ class TeamMemberIn(BaseModel):
     role: TeamRole
 
 
-class LeaderRef(BaseModel):
-    id: int
-    name: str
-
-
-class ProjectRead(BaseModel):
-    id: int
-    code: str
-    name: str
-    stage: Stage
-    status: Status
-    total_investment: Decimal
-    county: str
-    chain: str
-    region: str
-    leader: LeaderRef | None
-    version: int
-    created_at: datetime
-    updated_at: datetime
-
-
 SORTABLE = ("name", "total_investment", "stage", "last_activity_at", "first_reported_at",
             "updated_at", "code")
 
 
-class ProjectFilters(BaseModel):
-    """The list's query: the same filters for the pages, the API, exports and drill-downs."""
+class ListFilters(BaseModel):
+    """The list filters both doors take: the API's query parameters (docs/api.md) are
+    exactly these; ProjectFilters adds those of the pages, exports and drill-downs."""
 
-    model_config = ConfigDict(extra="ignore")
-    stage: list[Stage] = Field(default_factory=list)
-    status: list[Status] = Field(default_factory=list)
+    stage: list[Stage] = Field(default_factory=list, max_length=len(Stage))
+    status: list[Status] = Field(default_factory=list, max_length=len(Status))
     county: Code | None = None
     chain: Code | None = None
     region: Code | None = None
     method: Code | None = None
     category: Code | None = None
-    key_level: KeyLevel | None = None
     leader_id: RowId | None = None
     q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
     min_investment: Amount | None = None
     max_investment: Amount | None = None
+    updated_since: FilterMoment | None = None
+
+    def filters(self) -> "ProjectFilters":
+        """These filters alone, as the list's query (an API query's paging left out)."""
+        return ProjectFilters.model_validate(
+            self.model_dump(include=set(ListFilters.model_fields), exclude_none=True))
+
+
+class ProjectFilters(ListFilters):
+    """The list's query: the same filters for the pages, the API, exports and drill-downs."""
+
+    model_config = ConfigDict(extra="ignore")
+    key_level: KeyLevel | None = None
     reported_from: FilterDay | None = None
     reported_to: FilterDay | None = None
-    updated_since: FilterMoment | None = None
     # No follow-up for at least this many days (or never).
     idle_days: Annotated[int, Field(ge=1, le=3650), WHOLE_NUMBER] | None = None
     needs_leader: bool = False

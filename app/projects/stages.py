@@ -94,9 +94,24 @@ class TerminationReason(StrEnum):
     other = "other"
 
 
+TERMINATION_LABELS: dict[str, str] = {
+    TerminationReason.investor_withdrew: _("Investor withdrew"),
+    TerminationReason.lost_to_other_city: _("Landed in another city"),
+    TerminationReason.policy: _("Policy reasons"),
+    TerminationReason.land: _("Land reasons"),
+    TerminationReason.other: _("Other"),
+}
+
+
 class KeyLevel(StrEnum):
     province = "province"
     city = "city"
+
+
+KEY_LEVEL_LABELS: dict[str, str] = {
+    KeyLevel.province: _("Provincial key project"),
+    KeyLevel.city: _("City key project"),
+}
 
 
 class TeamRole(StrEnum):
@@ -104,3 +119,11 @@ class TeamRole(StrEnum):
     member = "member"  # 成员
     service = "service"  # 服务专员
     agent = "agent"  # 代办员
+
+
+TEAM_ROLE_LABELS: dict[str, str] = {
+    TeamRole.head: _("Team head"),
+    TeamRole.member: _("Team member"),
+    TeamRole.service: _("Service officer"),
+    TeamRole.agent: _("Agent"),
+}

@@ -5,19 +5,23 @@ and fails on any that declares nothing and is not in PUBLIC_PATHS.
 """
 
 import hmac
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
+import sqlalchemy as sa
 from fastapi import Depends, Path, Request
 from sqlmodel import Session
 
 from app.accounts.permissions import Actor, Permission
-from app.accounts.service import password_expired, resolve_session
-from app.db import utcnow
+from app.accounts.service import password_expired, resolve_session, touch_session
+from app.db import lost_lock_race, utcnow
 from app.errors import AppError, PermissionDenied
 from app.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, _
 from app.inputs import DIGITS_ONLY, MAX_ROW_ID
 
+log = logging.getLogger("zhaoshang")
 SESSION_COOKIE = "zs_session"
 LANG_COOKIE = "zs_lang"
 CSRF_HEADER = "x-csrf-token"
@@ -27,16 +31,14 @@ CSRF_MESSAGE = _("The form has expired or did not come from this site. Reload th
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Routes anyone may call; everything else declares a permission.
 PUBLIC_PATHS = frozenset({
-    "/login", "/healthz", "/api/v1/openapi.json", "/api/docs",
+    "/login", "/healthz", "/favicon.ico", "/api/v1/openapi.json", "/api/docs",
     "/api/v1/auth/token",
 })
 
 
-async def get_db(request: Request) -> AsyncIterator[Session]:
-    """One unit of work per request: commit before the response is sent, or roll back.
-    One that lost a lock race (deadlock, "database is locked") is run again, whole, by
-    app.web.retry."""
-    write = request.method not in SAFE_METHODS
+@contextmanager
+def unit_of_work(request: Request, *, write: bool) -> Iterator[Session]:
+    """A transaction of the app's session factory: committed at the end, or rolled back."""
     session: Session = request.app.state.session_factory(write)
     try:
         yield session
@@ -46,6 +48,14 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
         raise
     finally:
         session.close()
+
+
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """One unit of work per request: commit before the response is sent, or roll back.
+    One that lost a lock race (deadlock, "database is locked") is run again, whole, by
+    app.web.retry."""
+    with unit_of_work(request, write=request.method not in SAFE_METHODS) as session:
+        yield session
 
 
 # scope="function": the commit happens before the answer leaves, so a client that reads
@@ -59,19 +69,16 @@ PathId = Annotated[int, Path(ge=1, le=MAX_ROW_ID), DIGITS_ONLY]
 class LoginRequired(AppError):
     status = 401
     kind = "unauthenticated"
-    title = "Sign-in required"
 
 
 class PasswordChangeRequired(AppError):
     status = 403
     kind = "password-change-required"
-    title = "Password change required"
 
 
 class CsrfRefused(AppError):
     status = 403
     kind = "csrf"
-    title = "Forbidden"
 
 
 def request_locale(request: Request) -> str:
@@ -96,6 +103,8 @@ async def current_actor(request: Request, db: DbSession) -> Actor:
     signed_in = resolve_session(db, request.cookies.get(SESSION_COOKIE))
     if signed_in is None:
         raise LoginRequired(_("Please sign in."))
+    if signed_in.touch_due:
+        _touch(request, db, signed_in.session_id)
     actor = Actor.of(signed_in.user, signed_in.roles, ip=client_ip(request),
                      user_agent=request.headers.get("user-agent"))
     # Detached, so error pages rendered after a rollback can still show the name.
@@ -108,6 +117,22 @@ async def current_actor(request: Request, db: DbSession) -> Actor:
     if request.method not in SAFE_METHODS:
         await _check_csrf(request, signed_in.csrf_token)
     return actor
+
+
+def _touch(request: Request, db: Session, session_id: str) -> None:
+    """Note the session as seen. A write request does it in its own unit of work; a read
+    (whose transaction only reads) in a short write of its own, which may lose a lock race
+    without costing the page: the next request a minute on tries again."""
+    if request.method not in SAFE_METHODS:
+        touch_session(db, session_id)
+        return
+    try:
+        with unit_of_work(request, write=True) as own:
+            touch_session(own, session_id)
+    except sa.exc.DBAPIError as exc:
+        if not lost_lock_race(exc):
+            raise
+        log.warning("session last-seen time not saved (lock race): %s", exc.orig)
 
 
 async def _check_csrf(request: Request, expected: str) -> None:

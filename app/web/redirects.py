@@ -5,7 +5,7 @@ hold neither CR/LF nor characters beyond Latin-1 (the server would drop the whol
 so the target is percent-encoded exactly as Starlette's RedirectResponse does for Location.
 """
 
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
@@ -23,7 +23,16 @@ def local_target(target: str | None) -> str | None:
     return None
 
 
+def referer_target(request: Request, fallback: str) -> str:
+    """Back to the page a form was on: the Referer's path and query, on this site whatever
+    host it names (a proxy may have renamed ours)."""
+    referer = urlsplit(request.headers.get("referer") or "")
+    path = referer.path + (f"?{referer.query}" if referer.query else "")
+    return local_target(path) or fallback
+
+
 def see_other(request: Request, target: str) -> Response:
+    """The one way a page answers "go there": HX-Redirect for HTMX, else a 303."""
     if is_htmx(request):
         return Response(status_code=204, headers={"HX-Redirect": quote(target, safe=URL_SAFE)})
     return RedirectResponse(target, status_code=303)

@@ -18,6 +18,7 @@ from app.accounts.service import (
     resolve_session,
     set_password,
     set_user_active,
+    touch_session,
 )
 from app.audit.models import AuditEvent
 from app.db import utcnow
@@ -104,7 +105,9 @@ def test_idle_and_absolute_timeouts(session):
     moment = start
     while moment + timedelta(minutes=20) < start + timedelta(hours=12):
         moment += timedelta(minutes=20)
-        assert resolve_session(session, token, now=moment) is not None
+        signed_in = resolve_session(session, token, now=moment)
+        assert signed_in is not None and signed_in.touch_due
+        assert touch_session(session, signed_in.session_id, now=moment)
     assert resolve_session(session, token, now=start + timedelta(hours=12)) is None
     idle_token = authenticate(session, "li.na", TEST_PASSWORD, ip=None, user_agent=None,
                               now=start).token

@@ -1,4 +1,4 @@
-"""The project resources of API.md, endpoint by endpoint: shapes, money as strings, ETags,
+"""The project resources of docs/api.md, endpoint by endpoint: shapes, money as strings, ETags,
 If-Match (428 / 412), Idempotency-Key, cursors, and refusals that change nothing."""
 
 from datetime import UTC, datetime
@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from app.api.models import IdempotencyKey
 from app.projects.models import LeaderAssignment, Project, StageEvent
+from app.web.models import IdempotencyKey
 from tests.api.conftest import bearer
 from tests.conftest import count, new_project
 

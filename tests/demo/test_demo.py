@@ -1,11 +1,13 @@
 """The demo data set: the issue's numbers, the rules it must obey, and idempotency.
 
-Loading takes a while, so it happens once per run (conftest.demo_template); the module
-reads a copy of it in one transaction that is rolled back at the end.
+Loading takes a while, so it happens once per run (conftest.demo_template, which also counts
+the password hashes and progress calls); the module reads a copy of it in one transaction
+that is rolled back at the end.
 """
 
 import random
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
@@ -15,16 +17,19 @@ from sqlmodel import Session
 from app.accounts.models import User, UserRole
 from app.accounts.service import verify_password
 from app.activities.models import Activity, ActivityParticipant
+from app.audit.models import AuditEvent
+from app.audit.service import verify_chain
 from app.clock import local_date
 from app.config import get_settings
 from app.db import create_db_engine, utcnow
 from app.demo import DEMO_PASSWORD, DEMO_USERNAME, DemoSummary, load_demo
 from app.demo.loader import read_lookups
 from app.demo.plan import SEED, build_plan
-from app.investors.models import Investor, InvestorContact
-from app.investors.service import is_valid_credit_code
 from app.lookups.models import Category, Chain, County, Method, Region
+from app.projects.investors import is_valid_credit_code
 from app.projects.models import (
+    Investor,
+    InvestorContact,
     LeaderAssignment,
     Project,
     StageEvent,
@@ -32,29 +37,44 @@ from app.projects.models import (
     TeamMember,
 )
 from app.projects.stages import STAGE_ORDER, TerminationReason
-from tests.conftest import USES_THE_DEMO, count, throwaway_database
+from tests.conftest import USES_THE_DEMO, DemoBuild, count, throwaway_database
 
 TABLES = (User, UserRole, Investor, InvestorContact, Project, StageEvent, StatusChange,
           LeaderAssignment, TeamMember, Activity, ActivityParticipant)
+
+
+@dataclass
+class DemoLoad:
+    session: Session
+    summary: DemoSummary
+    password_hashes: int  # argon2 hashes made while loading
+    progress: list[tuple[int, int]]
 
 
 pytestmark = USES_THE_DEMO
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory,
-         demo_template: tuple[str, DemoSummary]) -> Iterator[tuple[Session, DemoSummary]]:
-    template, summary = demo_template
-    with throwaway_database(tmp_path_factory.mktemp("demo-copy"), template) as url:
+def loaded(tmp_path_factory: pytest.TempPathFactory,
+           demo_template: DemoBuild) -> Iterator[DemoLoad]:
+    """A copy of the demo as conftest.demo_template loaded it, read in one transaction that is
+    rolled back at the end."""
+    with throwaway_database(tmp_path_factory.mktemp("demo-copy"), demo_template.url) as url:
         engine = create_db_engine(url)
         connection = engine.connect()
         transaction = connection.begin()
         with Session(bind=connection, join_transaction_mode="create_savepoint",
                      expire_on_commit=False) as session:
-            yield session, summary
+            yield DemoLoad(session, demo_template.summary, demo_template.password_hashes,
+                           demo_template.progress)
         transaction.rollback()
         connection.close()
         engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def demo(loaded: DemoLoad) -> tuple[Session, DemoSummary]:
+    return loaded.session, loaded.summary
 
 
 @pytest.fixture
@@ -78,6 +98,43 @@ def test_summary_names_the_demo_login(demo: tuple[Session, DemoSummary]) -> None
     roles = set(session.scalars(sa.select(UserRole.role).where(UserRole.user_id == user.id)))
     assert {"staff", "supervisor"} <= roles
     assert session.scalar(sa.select(User.id).where(User.username == "admin")) is not None
+
+
+def test_the_demo_password_is_hashed_once_for_all_users(loaded: DemoLoad) -> None:
+    # argon2 takes a fifth of a second: once per user made a first run wait half a minute.
+    assert loaded.password_hashes == 1
+    hashes = set(loaded.session.scalars(sa.select(User.password_hash)))
+    assert len(hashes) == 1
+    assert verify_password(hashes.pop(), DEMO_PASSWORD)
+
+
+def test_loading_reports_progress_project_by_project(loaded: DemoLoad) -> None:
+    total = loaded.summary.projects
+    assert loaded.progress == [(done, total) for done in range(total + 1)]
+
+
+AUDITED_AS = {"activity": "activity.create", "advance": "project.stage",
+              "back": "project.stage", "assign": "project.leader", "team": "project.team",
+              "pause": "project.status", "resume": "project.status",
+              "terminate": "project.status"}
+
+
+def test_the_audit_trail_verifies_and_follows_each_project_step_by_step(db: Session) -> None:
+    result = verify_chain(db)
+    assert result.ok, result.reason
+    assert result.checked == count(db, AuditEvent)
+    # A project's history tab reads its rows in chain order: the order the steps happened.
+    plan = build_plan(random.Random(SEED), read_lookups(db), local_date(utcnow()),
+                      get_settings().tz)
+    project_ids = list(db.scalars(sa.select(Project.id).order_by(Project.id)))
+    actions: dict[str, list[str]] = {}
+    for object_id, action in db.execute(
+            sa.select(AuditEvent.object_id, AuditEvent.action)
+            .where(AuditEvent.object_type == "project").order_by(AuditEvent.id)):
+        actions.setdefault(object_id, []).append(action)
+    for project_id, project in zip(project_ids, plan.projects, strict=True):
+        assert actions[str(project_id)] == ["project.create", *(
+            AUDITED_AS[step.action] for step in project.steps)], project_id
 
 
 def test_every_stage_chain_region_method_and_category_is_present(db: Session) -> None:

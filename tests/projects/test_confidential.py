@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.errors import Conflict
-from app.investors.schemas import InvestorIn
 from app.projects.models import Project
+from app.projects.schemas import InvestorIn
 from app.projects.service import create_project
 from tests.conftest import bearer, csrf_of, make_actor, project_input
 from tests.projects.test_detail_page import form_fields

@@ -1,8 +1,9 @@
 """The project list page: filters in the URL, quick tabs, HTMX swaps only the results."""
 
+import re
 from decimal import Decimal
 
-from app.investors.schemas import InvestorIn
+from app.projects.schemas import InvestorIn, ProjectFilters
 
 
 def test_list_shows_projects_count_and_total(client, signed_in, make_project):
@@ -59,3 +60,56 @@ def test_the_list_costs_the_same_statements_for_10_and_1000_projects(client, sig
         page = client.get("/projects?per_page=50")
     assert "共 1,000 个项目" in page.text
     assert len(large) == len(small)
+
+
+def _tabs(html: str) -> dict[str, int]:
+    return {label: int(n) for label, n in re.findall(
+        r'>([^<>]+?) <span class="badge text-bg-light">(\d+)</span>', html)}
+
+
+def _summary(html: str) -> str:
+    return re.search(r'data-testid="summary">([^<]*)<', html).group(1)
+
+
+def test_the_totals_and_the_tabs_count_what_the_filters_list(client, signed_in, session,
+                                                             make_project, leader):
+    signed_in("zhang.wei")
+    amounts = {"contact": ["100.00", "250.50"], "intent": ["300.00"],
+               "signed": ["1000.00"], "contract": ["40.25"], "groundbreaking": ["7.00"],
+               "achieved": ["2.00"]}
+    for stage, values in amounts.items():
+        for value in values:
+            make_project(total_investment=Decimal(value), leader_id=leader.user_id).stage = stage
+    make_project(chain="pv", chain_link=None, total_investment=Decimal("999.00"))
+    session.commit()
+
+    signed = client.get("/projects?chain=carbon&stage=signed&stage=contract").text
+    assert _summary(signed) == "共 2 个项目 · 总投资 1,040.25 万元"
+    assert _tabs(signed) == {"全部": 7, "在谈": 3, "签约": 2, "已开工": 1, "已投产": 1}
+    # A stage named twice is still one stage.
+    twice = client.get("/projects?chain=carbon&stage=signed&stage=signed").text
+    assert _summary(twice) == "共 1 个项目 · 总投资 1,000.00 万元"
+    everything = client.get("/projects").text
+    assert _summary(everything) == "共 8 个项目 · 总投资 2,698.75 万元"
+    assert _tabs(everything) == {"全部": 8, "在谈": 4, "签约": 2, "已开工": 1, "已投产": 1}
+
+
+def test_the_list_reads_the_projects_in_two_statements(client, signed_in, make_project,
+                                                       statements):
+    """The page's rows, then one grouped statement for the count, the sum and the tabs."""
+    signed_in("zhang.wei")
+    make_project(name="宁远电池项目")
+    with statements() as counted:
+        page = client.get("/projects?stage=contact&chain=carbon")
+    assert "宁远电池项目" in page.text
+    assert len([s for s in counted if re.search(r"\bFROM project\b", s)]) == 2
+
+
+def test_every_field_of_the_query_card_is_a_filter_the_list_reads(client, signed_in):
+    signed_in("zhang.wei")
+    for path, form in (("/projects", "project-query"), ("/projects/kanban", "kanban-query")):
+        html = client.get(path).text
+        card = html[html.index(f'id="{form}"'):]
+        card = card[:card.index("</form>")]
+        names = set(re.findall(r'name="([^"]+)"', card)) - {"per_page", "sort"}
+        assert names and names <= set(ProjectFilters.model_fields), (path, names)

@@ -14,7 +14,7 @@ from app.activities.schemas import ActivityCreate
 from app.activities.service import add_activity
 from app.clock import local_date
 from app.db import utcnow
-from app.projects.models import LeaderAssignment, PlanMilestone, Project
+from app.projects.models import LeaderAssignment, Project
 from tests.conftest import count, csrf_of
 
 
@@ -84,15 +84,17 @@ def test_idle_card_lists_idle_projects_and_its_count_is_the_lists(client, signed
     idle = make_project(name="二十天未跟进的风电项目")
     fresh = make_project(name="昨天跟进的药茶项目")
     never = make_project(name="从未跟进的家居项目")
+    make_project(name="今天才报送的物流项目")  # never followed up, but idle since today only
     set_follow_up(session, idle, last_days_ago=20)
     set_follow_up(session, fresh, last_days_ago=1)
-    del never
+    never.first_reported_at = utcnow() - timedelta(days=20)
+    session.commit()
 
     page = client.get("/")
     card = section(page.text, "idle")
     assert "二十天未跟进的风电项目" in card and "20 天未跟进" in card
     assert "从未跟进的家居项目" in card and "从未跟进" in card
-    assert "昨天跟进的药茶项目" not in card
+    assert "昨天跟进的药茶项目" not in card and "今天才报送的物流项目" not in card
     assert card_href(page.text, "idle") == "/projects?idle_days=14&amp;status=active"
     assert card_count(page.text, "idle") == 2
     assert list_count(client, "/projects?idle_days=14&status=active") == 2
@@ -127,29 +129,24 @@ def test_a_leader_sees_my_projects_most_urgent_first(client, signed_in, session,
                                                       other_leader):
     me = signed_in("li.leader", roles=["leader"])
     calm = make_project(name="进展顺利的项目", leader_id=me.user_id)
-    milestone = make_project(name="里程碑将到期的项目", leader_id=me.user_id)
     idle = make_project(name="二十天未跟进的项目", leader_id=me.user_id)
     overdue = make_project(name="下一步已逾期的项目", leader_id=me.user_id)
     make_project(name="别人包联的项目", leader_id=other_leader.user_id)
     set_follow_up(session, calm, last_days_ago=1, due_in_days=5)
-    set_follow_up(session, milestone, last_days_ago=2, due_in_days=9)
     set_follow_up(session, idle, last_days_ago=20, due_in_days=3)
     set_follow_up(session, overdue, last_days_ago=10, due_in_days=-5)
-    due_on = local_date() + timedelta(days=7)
-    session.add(PlanMilestone(project_id=milestone.id, title="完成土地预审", due_on=due_on))
     session.commit()
 
     page = client.get("/")
     assert page.text.index('data-testid="my-projects"') < page.text.index('data-testid="due"')
     mine = section(page.text, "my-projects")
     order = [mine.index(name) for name in
-             ("下一步已逾期的项目", "二十天未跟进的项目", "里程碑将到期的项目", "进展顺利的项目")]
+             ("下一步已逾期的项目", "二十天未跟进的项目", "进展顺利的项目")]
     assert order == sorted(order)
     assert "别人包联的项目" not in mine
     assert "逾期 5 天" in mine and "20 天未跟进" in mine
-    assert f"里程碑 {due_on.isoformat()} 到期" in mine
-    assert card_count(page.text, "my-projects") == 4
-    assert list_count(client, card_href(page.text, "my-projects")) == 4
+    assert card_count(page.text, "my-projects") == 3
+    assert list_count(client, card_href(page.text, "my-projects")) == 3
 
 
 # --- the leader board -----------------------------------------------------------------------
@@ -305,9 +302,6 @@ def _add_projects(session, make_project, leader_id: int, start: int, stop: int) 
                                leader_id=leader_id if n % 3 else None)
         project.next_follow_up_on = local_date() - timedelta(days=n % 5)
         project.last_activity_at = utcnow() - timedelta(days=n % 40) if n % 4 else None
-        if n % 7 == 0:
-            session.add(PlanMilestone(project_id=project.id, title="完成环评",
-                                      due_on=local_date() + timedelta(days=n % 20)))
     session.commit()
 
 

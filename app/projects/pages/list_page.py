@@ -5,12 +5,13 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from app.accounts.people import leaders
 from app.accounts.permissions import Actor, Permission
 from app.errors import AppError
 from app.i18n import _
-from app.lookups.service import leaders, lookup_options
+from app.lookups.service import lookup_options
 from app.projects.pages.common import LABELS, parse_filters, query_dict, url_with
-from app.projects.queries import count_by_stage, list_projects
+from app.projects.queries import list_projects
 from app.projects.service import delete_view, save_view, saved_views
 from app.web.deps import DbSession, PathId, requires
 from app.web.forms import app_error_fields
@@ -41,11 +42,10 @@ async def project_list(
     filters, filter_errors = parse_filters(request, locale)
     per_page = per_page if per_page in PAGE_SIZES else 20
     result = list_projects(db, actor, filters, sort=sort, page=page, per_page=per_page)
-    counts = count_by_stage(db, actor, filters)
     active_stages = tuple(s.value for s in filters.stage)
     tabs = [
-        {"key": key, "label": label, "count": sum(counts[s] for s in stages) if stages
-         else sum(counts.values()),
+        {"key": key, "label": label, "count": sum(result.by_stage[s] for s in stages) if stages
+         else sum(result.by_stage.values()),
          "href": url_with(request, stage=list(stages) or None, page=None),
          "active": active_stages == stages}
         for key, label, stages in QUICK_TABS

@@ -9,12 +9,12 @@ from fastapi.responses import Response
 from app.accounts.permissions import Actor, Permission
 from app.errors import Conflict, ValidationFailed
 from app.i18n import _, translate
-from app.investors.service import clean_credit_code
-from app.lookups.service import LookupOptions, leaders, lookup_options
+from app.lookups.service import LookupOptions, lookup_options
+from app.projects.investors import clean_credit_code
 from app.projects.pages.common import LABELS
 from app.projects.queries import duplicate_candidates
-from app.projects.schemas import FIELD_LABELS, ProjectCreate
-from app.projects.service import create_project
+from app.projects.schemas import FIELD_LABELS, OWNERSHIP_LABELS, ProjectCreate
+from app.projects.service import assignable_leaders, create_project
 from app.web.deps import DbSession, requires
 from app.web.forms import app_error_fields, form_to_dict, validate_form
 from app.web.redirects import see_other
@@ -40,14 +40,6 @@ FORM_LABELS: dict[str, str] = {
 }
 # Fields the form shows a message beside; any other message goes above the form.
 SHOWN_FIELDS = frozenset(FORM_LABELS) - {"investor", "is_confidential"}
-OWNERSHIP = (
-    ("state", _("State-owned")),
-    ("private", _("Private")),
-    ("foreign", _("Foreign")),
-    ("joint", _("Joint venture")),
-    ("collective", _("Collective")),
-    ("other", _("Other")),
-)
 DUPLICATE_MESSAGE = _("This investor already has a project under way (listed below). If the "
                       "new one is another project of the same investor, such as a second "
                       "phase or a capital increase, choose the project it follows; otherwise "
@@ -94,8 +86,10 @@ def _page(request: Request, db: DbSession, actor: Actor, *, form: dict[str, str]
         request, "projects/new.html", block="project_form", status=status,
         active_nav="projects", form=form, errors=_surfaced(errors or {}, duplicates),
         options=options, chain_links=_children(options.chain_links, form.get("chain")),
-        zones=_children(options.zones, form.get("county")), leaders=leaders(db),
-        ownership=OWNERSHIP, duplicates=duplicates, duplicate_error=duplicate_error,
+        zones=_children(options.zones, form.get("county")),
+        leaders=assignable_leaders(db, actor, form.get("county") or None),
+        ownership=OWNERSHIP_LABELS.items(), duplicates=duplicates,
+        duplicate_error=duplicate_error,
         conflict=conflict, county_locked=actor.county_code is not None, **LABELS,
     )
 
@@ -144,6 +138,18 @@ async def project_new_zones(
     options = lookup_options(db, actor)
     return render_fragment(request, "projects/new.html", "zone_field", options=options,
                   zones=_children(options.zones, county), form={"county": county}, errors={})
+
+
+@router.get("/projects/new/leaders")
+async def project_new_leaders(
+    request: Request, db: DbSession,
+    actor: Annotated[Actor, requires(Permission.project_create)],
+    county: Annotated[str, Query(max_length=32)] = "",
+    leader_id: Annotated[str, Query(max_length=20)] = "",
+) -> Response:
+    return render_fragment(request, "projects/new.html", "leader_field",
+                           leaders=assignable_leaders(db, actor, county or None),
+                           form={"leader_id": leader_id}, errors={})
 
 
 @router.post("/projects/new")
