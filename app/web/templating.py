@@ -16,7 +16,7 @@ from jinja2_fragments import render_block
 
 from app.clock import local_datetime
 from app.config import PROJECT_ROOT, get_settings
-from app.i18n import DEFAULT_LOCALE, _, translate
+from app.i18n import DEFAULT_LOCALE, Plural, _, translate, translate_plural
 from app.web.nav import menu_for
 
 EMPTY = "--"
@@ -81,6 +81,9 @@ def template_context(request: Request, **context: Any) -> dict[str, Any]:
     return {
         "request": request,
         "_": lambda message, **params: gettext(message, **params),
+        # ngettext("{n} day", "{n} days", count, ...): the form for the count.
+        "ngettext": lambda singular, plural, count, **params: translate_plural(
+            Plural(singular, plural), count, locale, **params),
         "locale": locale,
         "lang_tag": "zh-CN" if locale == "zh_CN" else "en",
         "money_large": partial(money_large, locale=locale),

@@ -15,15 +15,9 @@ from app.analytics.periods import Period, months_before
 from app.analytics.sql import ratio
 from app.projects.queries import list_projects
 from app.projects.schemas import ProjectFilters
-from tests.analytics.fixture import build_city
 from tests.conftest import FROZEN_NOW, make_actor
 
 D = Decimal
-
-
-@pytest.fixture
-def city(session):
-    return build_city(session)
 
 
 @pytest.fixture

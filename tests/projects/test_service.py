@@ -6,11 +6,10 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 from pydantic import ValidationError
-from sqlmodel import Session
 
 from app.clock import local_date
 from app.errors import Conflict, StaleVersion, ValidationFailed
-from app.projects.models import Investor, LeaderAssignment, Project, StageEvent, StatusChange
+from app.projects.models import Investor, LeaderAssignment, Project, StatusChange
 from app.projects.schemas import (
     InvestorIn,
     LeaderAssignIn,
@@ -36,19 +35,11 @@ from app.projects.service import (
     terminate_project,
     update_project,
 )
-from tests.conftest import count, project_input
+from tests.conftest import count, project_input, snapshot
 
 SIGNING = {"agreement_no": "LFXY-2026-001", "agreed_amount": Decimal("120000.00")}
 CONTRACT = {"contract_no": "LFHT-2026-001", "contract_on": date(2026, 1, 5),
             "contract_amount": Decimal("118000.00")}
-
-
-def snapshot(session: Session, project: Project) -> tuple:
-    session.refresh(project)
-    return (project.stage, project.status, project.leader_id, project.version,
-            count(session, StageEvent, StageEvent.project_id == project.id),
-            count(session, StatusChange, StatusChange.project_id == project.id),
-            count(session, LeaderAssignment, LeaderAssignment.project_id == project.id))
 
 
 def with_leader(session, project, leader, staff):
