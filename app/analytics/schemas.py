@@ -6,10 +6,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from app.i18n import _
-from app.inputs import WHOLE_NUMBER, Amount, PositiveAmount
+from app.inputs import WHOLE_NUMBER, Amount, PositiveAmount, plain_quantity
 from app.projects.schemas import Code
 
 # --- figures -------------------------------------------------------------------------------
@@ -128,6 +128,15 @@ class TargetIn(BaseModel):
     county: Code | None = None
     metric: Metric
     value: Amount
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _count_has_no_unit(cls, value: Any, info: ValidationInfo) -> Any:
+        """A count ("2万" projects) is not in 万元: written without a unit to convert."""
+        metric = info.data.get("metric")
+        if metric is not None and metric.value not in MONEY_METRICS:
+            return plain_quantity(value)
+        return value
 
 
 class FundsEntryIn(BaseModel):

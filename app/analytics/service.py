@@ -47,6 +47,7 @@ from app.config import get_settings
 from app.db import Money, utcnow
 from app.errors import FieldProblem, PermissionDenied, ValidationFailed
 from app.i18n import _
+from app.inputs import AMOUNT_FORMAT
 from app.lookups.models import Chain, County, Method, Region
 from app.projects.models import Project, reached_on
 from app.projects.queries import advanced_within, filter_clauses, select_rows
@@ -957,16 +958,18 @@ def save_target_grid(session: Session, actor: Actor, year: int, quarter: int,
             problems.append(FieldProblem(name, _("Unexpected field {label}."), {"label": name}))
             continue
         county = None if parts[1] == CITY_SCOPE else parts[1]
-        text = raw.strip().replace(",", "")
+        text = raw.strip()
         if not text:
             parsed.append((name, None, county, parts[2]))
             continue
         try:
             data = TargetIn(year=year, quarter=quarter, county=county, metric=parts[2],
                             value=text)
-        except PydanticValidationError:
-            problems.append(FieldProblem(name, _("The {label} must be a number."),
-                                         {"label": _("target")}))
+        except PydanticValidationError as exc:
+            unreadable = exc.errors()[0]["type"] == "amount_parsing"
+            problems.append(FieldProblem(
+                name, AMOUNT_FORMAT if unreadable else _("The {label} must be a number."),
+                {"label": _("target")}))
             continue
         if data.metric.value not in MONEY_METRICS and data.value != data.value.to_integral():
             problems.append(FieldProblem(name, _("The {label} must be a whole number."),

@@ -42,7 +42,7 @@ def test_a_bad_filter_is_named_and_the_rest_still_applies(client, signed_in, mak
     make_project(name="宁远电池项目")
     page = client.get("/projects?min_investment=abc&stage=contact")
     assert page.status_code == 200
-    assert "最低投资额须为数字" in page.text
+    assert "最低投资额请以万元填写" in page.text
     assert "宁远电池项目" in page.text
 
 

@@ -163,7 +163,7 @@ def test_bad_amounts_give_chinese_field_messages_and_create_nothing(client, sign
     before = count(session, Project)
     not_a_number = post(client, typed(csrf, total_investment="abc"))
     assert not_a_number.status_code == 422
-    assert "总投资须为数字" in not_a_number.text
+    assert "总投资请以万元填写" in not_a_number.text
     assert 'value="abc"' in not_a_number.text
     negative = post(client, typed(csrf, total_investment="-5", land_mu="-1"))
     assert negative.status_code == 422
@@ -173,7 +173,7 @@ def test_bad_amounts_give_chinese_field_messages_and_create_nothing(client, sign
     assert "请填写项目名称" in missing.text and "请填写项目类别" in missing.text
     exponent = post(client, typed(csrf, total_investment="1e9", expected_jobs="1.0"))
     assert exponent.status_code == 422
-    assert "总投资须为数字" in exponent.text and "预计就业人数须为整数" in exponent.text
+    assert "总投资请以万元填写" in exponent.text and "预计就业人数须为整数" in exponent.text
     assert count(session, Project) == before
 
 
@@ -184,7 +184,7 @@ def test_an_htmx_refusal_returns_only_the_form(client, signed_in):
                            headers={"HX-Request": "true"})
     assert response.status_code == 422
     assert response.text.lstrip().startswith('<form id="project-form"')
-    assert "总投资须为数字" in response.text and "<html" not in response.text
+    assert "总投资请以万元填写" in response.text and "<html" not in response.text
 
 
 def test_a_bad_credit_code_is_refused_beside_the_field(client, signed_in, session):
