@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from app.clock import local_text
 from app.errors import Conflict, StaleVersion, ValidationFailed
 from app.investors.models import Investor
 from app.investors.schemas import InvestorIn
@@ -138,7 +139,7 @@ def test_same_credit_code_is_a_conflict_naming_the_existing_project(session, sta
     params = refused.value.params
     assert params["code"] == first.code
     assert params["county"] == "尧都区"
-    assert params["reported"].startswith(first.first_reported_at.isoformat()[:10])
+    assert params["reported"] == local_text(first.first_reported_at)  # as people read it
     assert count(session, Project) == 1
 
 
