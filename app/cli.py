@@ -21,9 +21,9 @@ from alembic.util import CommandError
 from pydantic import ValidationError
 
 from app.accounts.service import create_user
-from app.api.cli import clients_app, webhooks_app
 from app.audit.cli import audit_app
 from app.backup.service import KIND_NAMES, BackupError, create_backup, restore_backup
+from app.clients.cli import clients_app
 from app.config import (
     PROJECT_ROOT,
     Settings,
@@ -43,6 +43,7 @@ from app.crypto import (
 from app.db import create_db_engine, session_scope, utcnow
 from app.errors import AppError
 from app.projects.models import Project
+from app.webhooks.cli import webhooks_app
 
 app = typer.Typer(
     name="zhaoshang",
@@ -175,7 +176,9 @@ def db_current() -> None:
 
 
 class DemoSummary(Protocol):
-    """What app.demo.load_demo returns: counts loaded now (0 when already there), login."""
+    """What app.demo.load_demo returns: counts loaded now (0 when already there), login.
+    It takes the session and `progress(done, total)`, called before the first project and
+    after each one."""
 
     projects: int
     users: int
@@ -201,7 +204,13 @@ def run_load_demo() -> DemoSummary:
             raise
         fail("Demo data is not available in this build (app.demo is missing).")
     with reported_errors(), session_scope() as session:
-        return load_demo(session)
+        return load_demo(session, progress=print_demo_progress)
+
+
+def print_demo_progress(done: int, total: int) -> None:
+    """A line at the start and at every tenth of the projects: a first run takes a while."""
+    if done == total or done % max(1, total // 10) == 0:
+        typer.echo(f"Loading demo data: {done}/{total} projects")
 
 
 @demo_app.command("load")

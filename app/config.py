@@ -77,8 +77,8 @@ class Settings(BaseSettings):
     # None: Secure cookies whenever the request came over HTTPS.
     cookie_secure: bool | None = None
 
-    # REST API (app/api): user token lifetime, requests a minute per client or user (a
-    # client may have its own), largest request body.
+    # REST API (app/web/api_deps.py): user token lifetime, requests a minute per client or
+    # user (a client may have its own), largest request body.
     api_token_minutes: int = 60
     api_rate_limit_per_minute: int = 600
     api_max_body_bytes: int = 1_048_576

@@ -174,3 +174,12 @@ def session_scope(*, write: bool = True, engine: Engine | None = None) -> Iterat
         except BaseException:
             session.rollback()
             raise
+
+
+def lock_data_version(session: Session) -> None:
+    """Take now the row lock on the data version (app.analytics.cache) that the cockpit
+    triggers take at a transaction's first write to a cockpit table, held to the end of
+    the transaction; a no-op on SQLite, where writers are serial. Here, below every
+    domain, because the audit trail takes it before its own lock (app.audit.service)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SELECT id FROM data_version WHERE id = 1 FOR KEY SHARE"))

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import FileResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
@@ -25,32 +25,20 @@ from app.crypto import keyring
 from app.db import get_engine, write_bind
 from app.errors import AppError, PermissionDenied
 from app.i18n import _, translate
+from app.routers import ROUTERS
+from app.web.body_limit import BodySizeLimitMiddleware
 from app.web.deps import CsrfRefused, LoginRequired, PasswordChangeRequired, request_locale
+from app.web.openapi import install_openapi_extras
+from app.web.problems import HTTP_TITLES, problem
 from app.web.redirects import see_other
+from app.web.retry import RETRY_AFTER_SECONDS, ReplayLostLockRace
 from app.web.security import SecurityHeadersMiddleware
 from app.web.templating import is_htmx, render
 from app.web.text_guard import refuse_unstorable_text
+from app.webhooks.service import background_delivery
 
-PROBLEM_JSON = "application/problem+json"
 SessionFactory = Callable[[bool], Session]
 log = logging.getLogger("zhaoshang")
-
-HTTP_TITLES = {
-    400: _("Bad request"),
-    401: _("Sign-in required"),
-    403: _("Forbidden"),
-    404: _("Page not found"),
-    405: _("Method not allowed"),
-    409: _("Conflict"),
-    412: _("Changed by someone else"),
-    413: _("Request too large"),
-    422: _("Invalid input"),
-    428: _("Precondition required"),
-    429: _("Too many requests"),
-    500: _("Server error"),
-    503: _("Server busy"),
-}
-
 
 SERVER_ERROR = _("An unexpected error occurred; it has been logged.")
 BUSY = _("The server is busy with other changes and saved nothing. Please try again in a "
@@ -78,20 +66,6 @@ def _is_api(request: Request) -> bool:
 
 def _locale(request: Request) -> str:
     return getattr(request.state, "locale", None) or request_locale(request)
-
-
-def problem(status: int, detail: str, kind: str, title: str | None = None,
-            errors: list[dict[str, str]] | None = None,
-            headers: dict[str, str] | None = None) -> JSONResponse:
-    body: dict[str, object] = {
-        "type": f"/problems/{kind}",
-        "title": title or translate(HTTP_TITLES.get(status, "Error"), "en"),
-        "status": status,
-        "detail": detail,
-    }
-    if errors:
-        body["errors"] = errors
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def error_page(request: Request, status: int, message: str) -> Response:
@@ -178,8 +152,6 @@ async def server_error_handler(request: Request, exc: Exception) -> Response:
 
 def busy_response(request: Request) -> Response:
     """A request that lost its lock race every time (app.web.retry): nothing was saved."""
-    from app.web.retry import RETRY_AFTER_SECONDS
-
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     message = translate(BUSY, _locale(request))
     if _is_api(request):
@@ -200,23 +172,6 @@ def iter_api_routes(routes: list[Any]) -> Iterator[APIRoute]:
 
 
 def create_app(session_factory: SessionFactory | None = None) -> FastAPI:
-    from app.accounts.pages import router as accounts_pages
-    from app.activities.api import router as activities_api
-    from app.analytics.api import router as analytics_api
-    from app.analytics.pages import router as analytics_pages
-    from app.api.middleware import BodySizeLimitMiddleware, install_openapi_extras
-    from app.api.pages import router as api_client_pages
-    from app.api.routes import docs_router as api_docs
-    from app.api.routes import router as api_routes
-    from app.api.webhooks import background_delivery
-    from app.audit.pages import router as audit_pages
-    from app.investors.pages import router as investors_pages
-    from app.lookups.api import router as lookups_api
-    from app.projects.api import router as projects_api
-    from app.projects.pages import router as project_pages
-    from app.web.retry import ReplayLostLockRace
-    from app.workbench.pages import router as workbench_pages
-
     settings = get_settings()
     keyring()  # at start-up: warns here when personal data would be under the development key
     app = ZhaoshangApp(
@@ -240,20 +195,14 @@ def create_app(session_factory: SessionFactory | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimitMiddleware,
                        max_bytes=lambda: get_settings().api_max_body_bytes)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
-    app.include_router(accounts_pages)
-    app.include_router(analytics_pages)
-    app.include_router(audit_pages)
-    app.include_router(investors_pages)
-    app.include_router(project_pages)
-    app.include_router(workbench_pages)
-    app.include_router(api_client_pages)
-    app.include_router(api_docs)
-    app.include_router(api_routes)
-    app.include_router(projects_api)
-    app.include_router(activities_api)
-    app.include_router(lookups_api)
-    app.include_router(analytics_api)
+    for router in ROUTERS:
+        app.include_router(router)
     install_openapi_extras(app)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> FileResponse:
+        # Browsers ask the root for it whatever a page links; the pages link it too.
+        return FileResponse(PROJECT_ROOT / "static" / "favicon.ico", media_type="image/x-icon")
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

@@ -1,22 +1,15 @@
 """Every table, imported once so Alembic and the tests see the whole metadata."""
 
-from app.accounts.models import User, UserRole, UserSession
+from app.accounts.models import ApiToken, User, UserRole, UserSession
 from app.activities.models import Activity, ActivityParticipant
 from app.analytics.models import FundsEntry, Target, WarningRule
-from app.api.models import (
-    ApiClient,
-    ApiToken,
-    IdempotencyKey,
-    RateLimitWindow,
-    WebhookDelivery,
-    WebhookEvent,
-    WebhookSubscription,
-)
 from app.audit.models import AuditEvent
-from app.investors.models import Investor, InvestorContact
+from app.clients.models import ApiClient
 from app.lookups.models import Category, Chain, ChainLink, County, Method, Region, Zone
 from app.projects.models import (
     CodeSequence,
+    Investor,
+    InvestorContact,
     LeaderAssignment,
     PlanMilestone,
     Project,
@@ -25,6 +18,8 @@ from app.projects.models import (
     StatusChange,
     TeamMember,
 )
+from app.web.models import IdempotencyKey, RateLimitWindow
+from app.webhooks.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 
 __all__ = [
     "Activity",

@@ -35,8 +35,7 @@ from app.audit.models import GENESIS_HASH, AuditEvent
 from app.audit.service import search
 from app.config import PROJECT_ROOT
 from app.db import create_db_engine
-from app.investors.models import Investor
-from app.projects.models import Project
+from app.projects.models import Investor, Project
 
 FILTERS = ({}, {"object_type": "project"}, {"object_type": "user"},
            {"object_type": "cockpit"}, {"action": "auth.login"})

@@ -5,7 +5,7 @@ and M follow-ups (default 1,000,000) into a throw-away SQLite file and, with --p
 throw-away PostgreSQL database, using bulk Core inserts (executemany in chunks, not the
 services). Then, for a few views (the whole city; one county; cohort mode):
 
-  service    app.analytics.service.cockpit(), every figure the page shows, computed
+  service    app.analytics.cockpit.cockpit(), every figure the page shows, computed
   raw SQL    the same statements, captured from one service call and re-run on the bare
              driver cursor (no SQLAlchemy), summed
   page cold  GET /cockpit through an in-process client (sign-in, lookups, rendering) just
@@ -106,8 +106,7 @@ def load(url: str, projects: int, followups: int, today: date) -> dict[str, floa
     from app.accounts.service import create_user
     from app.activities.models import Activity
     from app.analytics.models import FundsEntry, Target
-    from app.investors.models import Investor
-    from app.projects.models import Project, StageEvent, StatusChange
+    from app.projects.models import Investor, Project, StageEvent, StatusChange
 
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -299,7 +298,7 @@ def median_ms(samples: list[float]) -> float:
 def measure(url: str, runs: int, today: date) -> list[dict[str, Any]]:
     from fastapi.testclient import TestClient
 
-    from app.analytics.service import cockpit
+    from app.analytics.cockpit import cockpit
     from app.main import create_app, default_session_factory
     from app.projects.schemas import ProjectFilters
 

@@ -77,8 +77,7 @@ def load(url: str, projects: int) -> None:
     cfg.attributes["configure_logger"] = False
     command.upgrade(cfg, "head")
     from app.accounts.service import create_user
-    from app.investors.models import Investor
-    from app.projects.models import Project
+    from app.projects.models import Investor, Project
 
     engine = create_db_engine(url)
     now = datetime.now(UTC)

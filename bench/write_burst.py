@@ -58,7 +58,7 @@ def seed(url: str, projects: int) -> tuple[str, int, list[int]]:
     cfg.attributes["configure_logger"] = False
     command.upgrade(cfg, "head")
     from app.accounts.service import create_user
-    from app.api.auth import SCOPES, create_client
+    from app.clients.service import SCOPES, create_client
     from app.projects.schemas import ProjectCreate
     from app.projects.service import create_project
 

@@ -29,12 +29,11 @@ from sqlmodel import Session
 
 from app.accounts.permissions import Actor
 from app.accounts.service import create_user
-from app.api.auth import SCOPES, create_client
+from app.clients.service import SCOPES, create_client
 from app.config import PROJECT_ROOT, Settings
 from app.crypto import new_key_entry
 from app.db import create_db_engine
-from app.investors.schemas import InvestorIn
-from app.projects.schemas import ProjectCreate
+from app.projects.schemas import InvestorIn, ProjectCreate
 from app.projects.service import create_project
 from app.projects.stages import STAGE_ORDER, Stage
 
@@ -338,8 +337,7 @@ def statements(engine: Engine):
 def bulk_projects(session: Session, n: int, *, county: str = "yaodu",
                   stage: str = "contact") -> None:
     """n plain projects inserted in two statements, for size-independence tests."""
-    from app.investors.models import Investor
-    from app.projects.models import Project
+    from app.projects.models import Investor, Project
 
     now = datetime.now(UTC)
     reached = STAGE_ORDER[:Stage(stage).rank]

@@ -46,7 +46,7 @@ def test_an_unreadable_target_year_is_refused_not_saved_under_this_year(signed_i
 
 
 def test_a_superscript_digit_for_days_is_a_form_error(signed_in, client, session):
-    from app.api.models import ApiClient
+    from app.clients.models import ApiClient
 
     signed_in("clients.admin", ["admin"])
     response = client.post("/admin/clients", data={

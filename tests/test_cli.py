@@ -2,7 +2,7 @@
 
 import sys
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -169,8 +169,12 @@ class FakeDemo:
         module.load_demo = self.load_demo  # type: ignore[attr-defined]
         monkeypatch.setitem(sys.modules, "app.demo", module)
 
-    def load_demo(self, session: Any) -> types.SimpleNamespace:
+    def load_demo(self, session: Any,
+                  progress: Callable[[int, int], None] | None = None) -> types.SimpleNamespace:
         self.calls += 1
+        if progress is not None:
+            for done in range(self.summary.projects + 1):
+                progress(done, self.summary.projects)
         return self.summary
 
 
@@ -199,6 +203,22 @@ def test_serve_migrates_loads_the_demo_and_runs_the_app_factory(
         "server_header": False,
     }
     assert invoke("db", "current").stdout.strip() == f"{head_revision(cli_database_url)} (head)"
+
+
+def test_serve_demo_shows_progress_while_the_demo_loads(
+    cli_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    FakeDemo(projects=40, users=12).install(monkeypatch)
+    monkeypatch.setattr(cli.uvicorn, "run", lambda target, **options: None)
+
+    result = invoke("serve", "--demo")
+
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    progress = [line for line in lines if line.startswith("Loading demo data:")]
+    # From the start, at every tenth, before the summary and the address.
+    assert progress == [f"Loading demo data: {done}/40 projects" for done in range(0, 41, 4)]
+    assert lines.index(progress[-1]) < lines.index("Loaded demo data: 40 projects, 12 users.")
 
 
 def test_serve_without_demo_flag_loads_nothing(

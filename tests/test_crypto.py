@@ -18,9 +18,9 @@ from app.accounts.models import User
 from app.config import Settings, get_settings
 from app.crypto import DEV_KEY, UnreadableValue, dev_key_entry
 from app.db import create_db_engine
-from app.investors.models import InvestorContact
-from app.investors.schemas import ContactIn, InvestorIn
-from app.investors.service import resolve_investor
+from app.projects.investors import resolve_investor
+from app.projects.models import InvestorContact
+from app.projects.schemas import ContactIn, InvestorIn
 from tests.conftest import alembic_config, production_settings, throwaway_database
 
 K1 = "k1:" + base64.urlsafe_b64encode(bytes(range(32))).decode()

@@ -30,7 +30,7 @@ from fastapi.testclient import TestClient
 
 from app.accounts import service as accounts_service
 from app.accounts.models import UserSession
-from app.api.auth import create_client
+from app.clients.service import create_client
 from app.main import iter_api_routes
 from app.projects.models import Project
 from app.projects.schemas import LeaderAssignIn, PauseIn, TransitionIn

@@ -4,7 +4,6 @@ UTC instant: in page messages, in problem+json details and in the audit trail.""
 from datetime import UTC, datetime
 
 from app.clock import local_text
-from app.investors.schemas import InvestorIn
 from app.projects.service import soft_delete_project
 from tests.api.conftest import bearer
 from tests.api.test_projects_api import new_project
@@ -40,7 +39,7 @@ def test_a_follow_up_in_the_future_is_named_in_local_time_by_the_api(client, cli
 
 def test_a_duplicate_names_when_it_was_first_reported_in_local_time(client, client_token,
                                                                     session, make_project):
-    existing = make_project(investor=InvestorIn(name="江苏光能科技有限公司"))
+    existing = make_project(investor={"name": "江苏光能科技有限公司"})
     session.commit()
     answer = client.post("/api/v1/projects", headers=bearer(client_token()),
                          json=new_project())

@@ -1,4 +1,4 @@
-"""People who use the product, their roles and their server-side sessions."""
+"""People who use the product, their roles, their browser sessions and API tokens."""
 
 from datetime import datetime
 
@@ -55,3 +55,16 @@ class UserSession(SQLModel, table=True):
     csrf_token: str = Field(max_length=64)
     ip: str | None = Field(default=None, max_length=64)
     user_agent: str | None = Field(default=None, max_length=300)
+
+
+class ApiToken(SQLModel, table=True):
+    """A user's short-lived API token (POST /api/v1/auth/token); the id is its SHA-256."""
+
+    __tablename__ = "api_token"
+    __table_args__ = (sa.Index("ix_api_token_user_expires", "user_id", "expires_at"),)
+    id: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="app_user.id", ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ip: str | None = Field(default=None, max_length=64)

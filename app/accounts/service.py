@@ -13,7 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlmodel import Session
 
-from app.accounts.models import ROLES, User, UserRole, UserSession
+from app.accounts.models import ROLES, ApiToken, User, UserRole, UserSession
 from app.accounts.permissions import Actor, Permission
 from app.audit.service import record
 from app.config import get_settings
@@ -116,8 +116,6 @@ def set_password(session: Session, actor: Actor, user: User, new: str, *,
     """The one way a password is replaced (a change, or any future reset): whoever knew the
     old one is signed out everywhere, browser sessions and API user tokens alike. Only
     `keep_session_id`, if given and live, goes on, under a fresh id."""
-    from app.api.models import ApiToken  # the API's table; accounts sits below that door
-
     now = now or utcnow()
     kept = session.get(UserSession, keep_session_id) if keep_session_id else None
     user.password_hash = hash_password(new)
@@ -157,7 +155,10 @@ def create_user(
     actor: Actor | None = None,
     must_change_password: bool = True,
     enforce_policy: bool = True,
+    password_hash: str | None = None,
 ) -> User:
+    """`password_hash`: a hash of `password` made earlier, for many users who share one
+    password (the demo's): argon2 takes a fifth of a second a hash."""
     username = username.strip()
     if not username:
         raise ValidationFailed(_("Username is required."), field="username")
@@ -179,7 +180,7 @@ def create_user(
     user = User(
         username=username,
         display_name=display_name,
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
         county_code=county_code,
         title=title,
         phone=phone,
@@ -428,3 +429,51 @@ def end_session(session: Session, actor: Actor, session_id: str,
     record(session, actor, "session.revoke", object_type="user", object_id=row.user_id,
            now=now)
     session.flush()
+
+
+# --- API user tokens ---------------------------------------------------------------------
+
+API_TOKEN_PREFIX = "zsu_"
+
+
+@dataclass
+class IssuedToken:
+    access_token: str | None
+    expires_in: int = 0
+    message: str | None = None  # an msgid with {limit} and {minutes} when refused
+
+    @property
+    def ok(self) -> bool:
+        return self.access_token is not None
+
+
+def issue_user_token(session: Session, username: str, password: str, *, ip: str | None,
+                     user_agent: str | None, now: datetime | None = None) -> IssuedToken:
+    """The sign-in page's checks (lock-out, disabled users, audit) via `authenticate`; the
+    browser session it opens is closed at once, the caller gets an API token instead.
+    A refusal is returned, not raised: its failure count and audit row must commit."""
+    now = now or utcnow()
+    result = authenticate(session, username, password, ip=ip, user_agent=user_agent, now=now)
+    if not result.ok or result.token is None or result.user is None:
+        return IssuedToken(access_token=None, message=result.message or LOGIN_FAILED)
+    session.execute(update(UserSession).where(UserSession.id == token_digest(result.token))
+                    .values(revoked_at=now))
+    minutes = get_settings().api_token_minutes
+    token = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(id=token_digest(token), user_id=result.user.id, created_at=now,
+                         expires_at=now + timedelta(minutes=minutes), ip=ip))
+    session.flush()
+    return IssuedToken(access_token=token, expires_in=minutes * 60)
+
+
+def user_of_api_token(session: Session, token: str, now: datetime | None = None
+                      ) -> User | None:
+    """The active user behind a live API user token, or None."""
+    now = now or utcnow()
+    row = session.get(ApiToken, token_digest(token))
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    return user

@@ -9,9 +9,10 @@ from pydantic import BaseModel
 from app.accounts.permissions import Actor, Permission
 from app.activities.schemas import ActivityCreate, ActivityRead
 from app.activities.service import activity_page, add_activity, participants_of
-from app.api.deps import IdempotentDep, answer, problems, requires_scope
-from app.api.models import Scope
-from app.api.schemas import Limit, decode_cursor, encode_cursor
+from app.clients.models import Scope
+from app.web.api_deps import IdempotentDep, answer, problems, requires_scope
+from app.web.api_types import Limit
+from app.web.cursors import decode_cursor, encode_cursor
 from app.web.deps import DbSession, PathId
 
 router = APIRouter(prefix="/api/v1/projects", tags=["activities"])

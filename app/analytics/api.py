@@ -1,4 +1,4 @@
-"""JSON door for the figures: GET /api/v1/stats/funnel (API.md, "The funnel, exactly")."""
+"""JSON door for the figures: GET /api/v1/stats/funnel (docs/api.md, "The funnel")."""
 
 from typing import Annotated
 
@@ -6,10 +6,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from app.accounts.permissions import Actor, Permission
-from app.analytics.service import funnel
-from app.api.deps import answer, problems, requires_scope
-from app.api.models import Scope
+from app.analytics.funnel import funnel
+from app.clients.models import Scope
 from app.projects.api_schemas import FunnelOut, FunnelQuery, FunnelRowOut
+from app.web.api_deps import answer, problems, requires_scope
 from app.web.deps import DbSession
 
 router = APIRouter(prefix="/api/v1/stats", tags=["stats"])

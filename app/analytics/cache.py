@@ -24,15 +24,6 @@ def data_version(session: Session) -> int:
     return session.scalar(select(DataVersion.n).where(DataVersion.id == 1)) or 0
 
 
-def lock_data_version(session: Session) -> None:
-    """Take now the row lock the triggers take at a transaction's first write to a cockpit
-    table, held to the end of the transaction (no-op on SQLite, where writers are serial).
-    The number does not move: readers of it never wait on this lock."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(DataVersion.id).where(DataVersion.id == 1)
-                        .with_for_update(key_share=True))
-
-
 class FiguresCache:
     """At most `size` results of the current data version, least recently used out first."""
 

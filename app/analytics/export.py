@@ -1,6 +1,6 @@
 """The cockpit as an .xlsx workbook: the same figures as the page, one sheet per block,
 numbers as numbers (amounts in 万元 with two places, rates as percentages). Every export
-leaves one audit row."""
+leaves one audit row (`audit_export`), written apart from the read that computes it."""
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -14,8 +14,8 @@ from openpyxl.utils import get_column_letter
 from sqlmodel import Session
 
 from app.accounts.permissions import Actor
+from app.analytics.cockpit import Cockpit, cockpit
 from app.analytics.schemas import METRIC_LABELS
-from app.analytics.service import Cockpit, cockpit
 from app.audit.models import AuditAction
 from app.audit.service import record
 from app.clock import local_datetime
@@ -224,13 +224,17 @@ def _yes_no(value: bool | None, locale: str) -> str | None:
 
 
 def export_cockpit(session: Session, actor: Actor, filters: ProjectFilters, *, year: int,
-                   quarter: int, mode: str, dimension: str, locale: str, query: str,
+                   quarter: int, mode: str, dimension: str, locale: str,
                    now: datetime | None = None) -> bytes:
-    """Compute the cockpit as the page does, write it, and audit the export."""
+    """Compute the cockpit as the page does and write it (a read: see `audit_export`)."""
     now = now or utcnow()
     figures = cockpit(session, actor, filters, year=year, quarter=quarter, mode=mode,
                       dimension=dimension, now=now)
-    content = build_workbook(figures, locale, generated_at=now)
+    return build_workbook(figures, locale, generated_at=now)
+
+
+def audit_export(session: Session, actor: Actor, query: str, *,
+                 now: datetime | None = None) -> None:
+    """The audit row of one export, naming the view exported (its query string)."""
     record(session, actor, AuditAction.export, object_type="cockpit", object_id="cockpit",
            detail=f"cockpit.xlsx?{query}"[:500], now=now)
-    return content

@@ -1,6 +1,7 @@
 """HTML door for 领导驾驶舱: the cockpit, its warnings list and export, the targets and
-warning rules (administrators), and funds in place on a project. Figures come from
-app.analytics.service; routes only parse the query and shape the answer."""
+warning rules (administrators), and funds in place on a project. Figures come from the
+analytics modules (app.analytics.cockpit and the figures it assembles); routes only parse
+the query and shape the answer."""
 
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -8,32 +9,30 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from app.accounts.people import leaders
 from app.accounts.permissions import Actor, Permission
 from app.analytics import export as xlsx
-from app.analytics.schemas import METRIC_LABELS, TARGET_YEARS, FundsEntryIn, WarningRulesIn
-from app.analytics.service import (
-    DIMENSIONS,
+from app.analytics.cockpit import Cockpit, cached_cockpit
+from app.analytics.forms import read_target_grid, target_values
+from app.analytics.funds import add_funds_entry, funds_of_project
+from app.analytics.groupings import DIMENSIONS
+from app.analytics.lights import (
     LIGHTS,
     RULE_KEYS,
-    Cockpit,
-    add_funds_entry,
-    cached_cockpit,
-    funds_of_project,
     project_warnings,
-    save_target_grid,
     save_warning_rules,
-    target_grid,
-    valid_period,
     warning_rules,
-    warnings_href,
 )
+from app.analytics.links import warnings_href
+from app.analytics.schemas import METRIC_LABELS, TARGET_YEARS, FundsEntryIn, WarningRulesIn
+from app.analytics.targets import save_target_grid, target_grid, valid_period
 from app.clock import local_date
 from app.errors import AppError
 from app.i18n import _, translate
-from app.lookups.service import leaders, lookup_options
+from app.lookups.service import lookup_options
 from app.projects.pages.common import LABELS, parse_filters, query_dict, url_with
 from app.projects.stages import STAGE_LABELS, STAGE_ORDER
-from app.web.deps import DbSession, PathId, requires
+from app.web.deps import DbSession, PathId, requires, unit_of_work
 from app.web.forms import app_error_fields, form_to_dict, validate_form
 from app.web.redirects import see_other
 from app.web.templating import is_htmx, render
@@ -176,7 +175,11 @@ async def cockpit_export(
     filters, _errors = parse_filters(request, request.state.locale)
     content = xlsx.export_cockpit(db, actor, filters, year=view.year, quarter=view.quarter,
                                   mode=view.mode, dimension=view.dimension,
-                                  locale=request.state.locale, query=request.url.query)
+                                  locale=request.state.locale)
+    # The GET's own transaction stays a read; the audit row is a short write of its own,
+    # committed before the workbook leaves (no unaudited export).
+    with unit_of_work(request, write=True) as own:
+        xlsx.audit_export(own, actor, request.url.query)
     name = f"cockpit-{view.year}" + (f"-q{view.quarter}" if view.quarter else "") + ".xlsx"
     return Response(content, media_type=xlsx.MEDIA_TYPE,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -213,16 +216,10 @@ async def targets_save(
     request: Request, db: DbSession,
     actor: Annotated[Actor, requires(Permission.lookup_manage)],
 ) -> Response:
-    form = await request.form()
-    cells = {k: v for k, v in form.items() if isinstance(v, str) and k.startswith("t.")}
+    grid = read_target_grid(await request.form())
+    year, quarter = grid.year, grid.quarter
     try:
-        year = int(str(form.get("year", "")))
-        quarter = int(str(form.get("quarter", "0")))
-    except ValueError:
-        # Unreadable: the service refuses it (never saved under a guessed year).
-        year, quarter = 0, 0
-    try:
-        save_target_grid(db, actor, year, quarter, cells)
+        save_target_grid(db, actor, year, quarter, target_values(grid.cells))
     except AppError as exc:
         if exc.status not in FORM_STATUSES:
             raise
@@ -231,7 +228,7 @@ async def targets_save(
             year, quarter = _year(None), 0  # the grid shown again must be one that exists
         return _targets_page(request, db, actor, year, quarter,
                              errors=app_error_fields(exc, request.state.locale),
-                             values=cells, status=exc.status, block="targets")
+                             values=grid.cells, status=exc.status, block="targets")
     return see_other(request, f"/cockpit/targets?year={year}&quarter={quarter}&saved=targets")
 
 

@@ -4,12 +4,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.i18n import _
-from app.inputs import WHOLE_NUMBER, Amount, PositiveAmount, plain_quantity
+from app.inputs import WHOLE_NUMBER, Amount, PositiveAmount
 from app.projects.schemas import Code
 
 # --- figures -------------------------------------------------------------------------------
@@ -17,7 +17,7 @@ from app.projects.schemas import Code
 
 @dataclass(frozen=True)
 class FunnelRow:
-    """One stage of the funnel, exactly as API.md defines it."""
+    """One stage of the funnel, exactly as docs/api.md ("The funnel") defines it."""
 
     stage: str
     count: int  # now at this stage, active or paused
@@ -115,8 +115,8 @@ METRIC_LABELS: dict[str, str] = {
 }
 MONEY_METRICS = frozenset({Metric.signed_amount.value, Metric.funds_in_place.value})
 
-CITY = ""  # the county code of a city-wide target, in forms
 TARGET_YEARS = (2000, 2100)  # the first and last year a target or a cockpit view may name
+CITY_SCOPE = "city"  # the targets grid's row for city-wide targets (no county)
 
 
 class TargetIn(BaseModel):
@@ -129,14 +129,17 @@ class TargetIn(BaseModel):
     metric: Metric
     value: Amount
 
-    @field_validator("value", mode="before")
-    @classmethod
-    def _count_has_no_unit(cls, value: Any, info: ValidationInfo) -> Any:
-        """A count ("2万" projects) is not in 万元: written without a unit to convert."""
-        metric = info.data.get("metric")
-        if metric is not None and metric.value not in MONEY_METRICS:
-            return plain_quantity(value)
-        return value
+
+class TargetCell(NamedTuple):
+    """One cell of the targets grid: a county (None: the city) and a metric."""
+
+    county: str | None
+    metric: Metric
+
+    @property
+    def field_name(self) -> str:
+        """The cell's name in the grid's form, and in any error about it."""
+        return f"t.{self.county or CITY_SCOPE}.{self.metric.value}"
 
 
 class FundsEntryIn(BaseModel):
@@ -158,10 +161,3 @@ class WarningRulesIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     rules: dict[str, RuleIn]
-
-
-def as_dict(obj: Any) -> dict[str, Any]:
-    """A figure as a plain dict (for JSON in data-* attributes and the export)."""
-    from dataclasses import asdict
-
-    return asdict(obj)

@@ -1,4 +1,4 @@
-"""HTML door for the audit trail: the auditor's query page. Rules live in app.audit.service.
+"""HTML door for the audit trail: the auditor's query page. Rules live in app.audit_trail.service.
 
 Reading the trail is not itself recorded: every page view would add a row to the chain.
 """
@@ -13,9 +13,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field, model_validator
 
 from app.accounts.permissions import ROLE_LABELS, Actor, Permission
-from app.audit.history import Change, action_label, changes_of
 from app.audit.models import ACTION_LABELS, OUTCOME_LABELS, Outcome
-from app.audit.service import AuditEntry, search
+from app.audit_trail.history import Change, action_label, changes_of
+from app.audit_trail.service import AuditEntry, search
 from app.clock import local_midnight, local_text
 from app.i18n import _
 from app.inputs import MAX_ROW_ID

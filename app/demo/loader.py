@@ -3,9 +3,16 @@
 Each project is created at its first-report moment and then taken through its steps in
 order, each call with its own `now`; nothing is written around the services. The caller's
 unit of work commits (services only flush).
+
+What made a first run slow was not the rules: argon2 hashed the one demo password for
+every user (a fifth of a second each), the audit trail read its head and flushed once a
+row, each follow-up was flushed on its own, and the services looked lookup rows and users
+up by key again and again (the session's identity map keeps a row only while something
+refers to it). bench/demo_load.py measures it.
 """
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -15,17 +22,18 @@ from sqlmodel import Session
 
 from app.accounts.models import User
 from app.accounts.permissions import Actor
-from app.accounts.service import create_user
+from app.accounts.service import create_user, hash_password
 from app.activities.schemas import ActivityCreate
-from app.activities.service import add_activity
+from app.activities.service import FollowUp, add_activities
+from app.audit.service import chained_at_end
 from app.clock import local_date
 from app.config import get_settings
 from app.db import utcnow
 from app.demo import data
 from app.demo.plan import SEED, DemoPlan, Lookups, ProjectPlan, build_plan
-from app.investors.schemas import InvestorIn
 from app.lookups.models import Category, Chain, ChainLink, County, Method, Region, Zone
 from app.projects.schemas import (
+    InvestorIn,
     LeaderAssignIn,
     MoveBackIn,
     PauseIn,
@@ -50,6 +58,7 @@ from app.projects.service import (
 LOADER_NAME = "demo-loader"
 # A follow-up is written up a little after it happened.
 RECORDING_DELAY = timedelta(minutes=30)
+LOOKUP_TABLES = (Category, Chain, ChainLink, County, Method, Region, Zone)
 
 
 @dataclass
@@ -95,18 +104,30 @@ def make_plan(session: Session) -> DemoPlan:
     return build_plan(random.Random(SEED), read_lookups(session), today, get_settings().tz)
 
 
-def load_demo(session: Session) -> DemoSummary:
-    """Loads the demo data set once; if the demo user exists already, changes nothing."""
+def load_demo(session: Session,
+              progress: Callable[[int, int], None] | None = None) -> DemoSummary:
+    """Loads the demo data set once; if the demo user exists already, changes nothing.
+    `progress(done, total)` is called before the first project and after each one."""
     existing = session.scalar(select(User.id).where(User.username == data.DEMO_USERNAME))
     if existing is not None:
         return DemoSummary(projects=0, users=0, demo_username=data.DEMO_USERNAME,
                            demo_password=data.DEMO_PASSWORD, created=False)
     plan = make_plan(session)
-    actors = create_users(session, plan)
     prefix = get_settings().project_code_prefix
     project_ids: dict[int, int] = {}
-    for project in plan.projects:
-        project_ids[project.key] = run_project(session, project, actors, project_ids, prefix)
+    with chained_at_end(session):
+        actors = create_users(session, plan)
+        # Held for the whole load, so the services' lookups by key come from the session.
+        pinned = [*(row for table in LOOKUP_TABLES for row in session.scalars(select(table))),
+                  *session.scalars(select(User))]
+        if progress is not None:
+            progress(0, len(plan.projects))
+        for done, project in enumerate(plan.projects, start=1):
+            project_ids[project.key] = run_project(session, project, actors, project_ids,
+                                                   prefix)
+            if progress is not None:
+                progress(done, len(plan.projects))
+    del pinned
     return DemoSummary(projects=len(plan.projects), users=len(plan.users),
                        demo_username=data.DEMO_USERNAME, demo_password=data.DEMO_PASSWORD,
                        created=True)
@@ -114,17 +135,18 @@ def load_demo(session: Session) -> DemoSummary:
 
 def create_users(session: Session, plan: DemoPlan) -> dict[str, Actor]:
     """The demo's users, all with the demo password, which they need not change (it is
-    printed in the README). An administrator created before the demo is kept as it is; any
-    other clash of usernames refuses the whole load."""
+    printed in the README), hashed once for all of them. An administrator created before
+    the demo is kept as it is; any other clash of usernames refuses the whole load."""
     loader = Actor.system(LOADER_NAME)
+    password_hash = hash_password(data.DEMO_PASSWORD)
     actors: dict[str, Actor] = {}
     for spec in plan.users:
         user = session.scalar(select(User).where(User.username == spec.username))
         if user is None or spec.username != data.ADMIN_USERNAME:
             user = create_user(session, username=spec.username, display_name=spec.display_name,
-                               password=data.DEMO_PASSWORD, roles=spec.roles,
-                               county_code=spec.county, title=spec.title, phone=spec.phone,
-                               actor=loader, must_change_password=False)
+                               password=data.DEMO_PASSWORD, password_hash=password_hash,
+                               roles=spec.roles, county_code=spec.county, title=spec.title,
+                               phone=spec.phone, actor=loader, must_change_password=False)
         actors[spec.username] = Actor.of(user, set(spec.roles))
     return actors
 
@@ -148,18 +170,24 @@ def run_project(session: Session, plan: ProjectPlan, actors: dict[str, Actor],
                              prefix=prefix)
     assert project.id is not None
     pid = project.id
+    # Follow-ups in a row are written together before the next step: each is checked
+    # against the project as it was then and audited in its place.
+    follow_ups: list[FollowUp] = []
     for step in plan.steps:
         actor = actors[step.actor]
         now = step.at
         payload = step.data
         if step.action == "activity":
-            add_activity(session, pid, ActivityCreate(
+            follow_ups.append(FollowUp(ActivityCreate(
                 kind=payload["kind"], happened_at=step.at, summary=payload["summary"],
                 next_step=payload["next_step"], next_due_on=payload["next_due_on"],
                 participant_ids=[user_id(u) for u in payload["participants"]],
                 other_participants=payload["other_participants"],
-            ), actor=actor, now=now + RECORDING_DELAY)
-        elif step.action == "advance":
+            ), actor, now + RECORDING_DELAY))
+            continue
+        add_activities(session, pid, follow_ups)
+        follow_ups.clear()
+        if step.action == "advance":
             advance_stage(session, pid, TransitionIn.model_validate(payload),
                           expected_version=None, actor=actor, now=now)
         elif step.action == "back":
@@ -184,4 +212,5 @@ def run_project(session: Session, plan: ProjectPlan, actors: dict[str, Actor],
                               expected_version=None, actor=actor, now=now)
         else:  # pragma: no cover - the plan only makes the steps above
             raise ValueError(f"unknown demo step {step.action}")
+    add_activities(session, pid, follow_ups)
     return pid

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from pypinyin import lazy_pinyin
 
 from app.demo import data, texts
-from app.investors.service import CREDIT_CODE_CHARSET, credit_code_check_char, normalize_name
+from app.projects.investors import CREDIT_CODE_CHARSET, credit_code_check_char, normalize_name
 
 SEED = 20261123
 DAYS = 730

@@ -4,15 +4,16 @@ published; a county-scoped caller sees its own county (and its zones) only."""
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
 from app.accounts.permissions import Actor, Permission
-from app.api.deps import answer, problems, requires_scope
 from app.i18n import translate
-from app.lookups.service import Option, leaders_for, lookup_options
+from app.lookups.service import Option, lookup_options
+from app.projects.service import assignable_leaders
 from app.projects.stages import STAGE_ORDER
+from app.web.api_deps import answer, problems, requires_scope
 from app.web.deps import DbSession
 
 router = APIRouter(prefix="/api/v1", tags=["lookups"])
@@ -96,9 +97,12 @@ class LeaderList(BaseModel):
 async def leader_list(
     db: DbSession,
     actor: Annotated[Actor, requires_scope(None, Permission.project_read)],
+    county: Annotated[str | None, Query(
+        max_length=32, description="Only those who may lead a project of this county.")] = None,
 ) -> Response:
-    """Active leaders, whose ids `leader_id` takes; a county-scoped caller sees the city's
-    leaders and its own county's."""
+    """Active leaders whose ids `leader_id` takes: a project is led by a leader of its own
+    county or of the city. A county-scoped caller gets its county's and the city's, its
+    own first; `county` narrows a city-wide caller's list the same way."""
     return answer(LeaderList(items=[
         Leader(id=p.id, name=p.name, title=p.title, county=p.county_code)
-        for p in leaders_for(db, actor)]))
+        for p in assignable_leaders(db, actor, county)]))

@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlmodel import Session
 
-from app.accounts.models import User, UserRole
 from app.accounts.permissions import Actor
 from app.lookups.models import Category, Chain, ChainLink, County, Method, Region, Zone
 
@@ -60,38 +59,3 @@ def lookup_options(session: Session, actor: Actor | None = None) -> LookupOption
         options.counties = [c for c in options.counties if c.code == actor.county_code]
         options.zones = [z for z in options.zones if z.parent == actor.county_code]
     return options
-
-
-@dataclass
-class PersonOption:
-    id: int
-    name: str
-    title: str | None
-    county_code: str | None
-
-
-def leaders(session: Session) -> list[PersonOption]:
-    """Active users in the leader role, for the leader pickers."""
-    rows = session.execute(
-        select(User.id, User.display_name, User.title, User.county_code)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == "leader", User.is_active)
-        .order_by(User.county_code.is_not(None), User.display_name)
-    )
-    return [PersonOption(*row) for row in rows]
-
-
-def leaders_for(session: Session, actor: Actor) -> list[PersonOption]:
-    """The leaders an API caller may assign: the city's, and its own county's if scoped."""
-    return [p for p in leaders(session)
-            if actor.county_code is None or p.county_code in (None, actor.county_code)]
-
-
-def colleagues(session: Session, actor: Actor) -> list[PersonOption]:
-    """Active staff and leaders the actor can put on a team (their county, or the city)."""
-    query = (select(User.id, User.display_name, User.title, User.county_code)
-             .where(User.is_active).order_by(User.display_name))
-    if actor.county_code is not None:
-        query = query.where((User.county_code == actor.county_code)
-                            | User.county_code.is_(None))
-    return [PersonOption(*row) for row in session.execute(query)]

@@ -8,17 +8,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from app.accounts.permissions import Actor, Permission
-from app.api.deps import (
-    IdempotentDep,
-    IfMatch,
-    answer,
-    etag,
-    expected_version,
-    problems,
-    requires_scope,
-)
-from app.api.models import Scope
-from app.api.schemas import decode_cursor, encode_cursor
+from app.clients.models import Scope
 from app.projects.api_schemas import (
     HistoryOut,
     LeaderEntry,
@@ -51,6 +41,16 @@ from app.projects.service import (
     terminate_project,
     update_project,
 )
+from app.web.api_deps import (
+    IdempotentDep,
+    IfMatch,
+    answer,
+    etag,
+    expected_version,
+    problems,
+    requires_scope,
+)
+from app.web.cursors import decode_cursor, encode_cursor
 from app.web.deps import DbSession, PathId
 
 router = APIRouter(prefix="/api/v1/projects", tags=["projects"])

@@ -8,9 +8,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from app.api.schemas import Limit, MoneyOut
 from app.projects.schemas import FilterMoment, ListFilters
 from app.projects.stages import KeyLevel, Stage, Status, TerminationReason
+from app.web.api_types import Limit, MoneyOut
 
 
 def _plausible_day(day: date) -> date:

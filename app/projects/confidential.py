@@ -14,8 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from app.accounts.permissions import Actor
-from app.investors.models import Investor
-from app.projects.models import Project, TeamMember
+from app.projects.models import Investor, Project, TeamMember
 
 MASK = "***"
 # Only those who work on a confidential project may change these (or see the name and

@@ -1,4 +1,5 @@
-"""Projects, their stage and status history, leader assignments, team and plan."""
+"""Projects, their investors (with contacts), stage and status history, leader
+assignments, team and plan."""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -7,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from app.crypto import EncryptedField, PersonalData, email_lower, phone_digits
 from app.db import Money, UTCDateTime, utcnow
 from app.projects.stages import STAGE_ORDER, KeyLevel, Stage, Status, TeamRole, TerminationReason
 
@@ -20,6 +22,38 @@ COCKPIT_COLUMNS = (
     "method_code", "category_code", "key_level", "leader_id", "total_investment",
     "agreed_amount", "first_reported_at", "planned_groundbreaking_on", "last_activity_at",
     *(f"reached_{stage.value}_on" for stage in STAGE_ORDER))
+
+
+class Investor(SQLModel, table=True):
+    """The company behind a project (投资方); one row per company, shared by its projects."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    # Name without spaces, punctuation and company-form suffixes, for duplicate checks.
+    normalized_name: str = Field(max_length=200, index=True)
+    credit_code: str | None = Field(default=None, max_length=18, unique=True)
+    hq_province: str | None = Field(default=None, max_length=32)
+    hq_city: str | None = Field(default=None, max_length=32)
+    ownership: str | None = Field(default=None, max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class InvestorContact(PersonalData, table=True):
+    """A person at the investor: personal information, shown by app.investors (masked)."""
+
+    __tablename__ = "investor_contact"
+    id: int | None = Field(default=None, primary_key=True)
+    investor_id: int = Field(foreign_key="investor.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=64)
+    title: str | None = Field(default=None, max_length=64)
+    # Encrypted at rest (app/crypto.py); the blind indexes tell a contact sent again.
+    phone_encrypted: str | None = Field(default=None, sa_type=sa.Text)
+    phone_blind_index: str | None = Field(default=None, max_length=64)
+    email_encrypted: str | None = Field(default=None, sa_type=sa.Text)
+    email_blind_index: str | None = Field(default=None, max_length=64)
+
+    phone = EncryptedField(normalise=phone_digits)
+    email = EncryptedField(normalise=email_lower)
 
 
 class Project(SQLModel, table=True):

@@ -1,13 +1,20 @@
 """Project shapes shared by the pages and the API: Create / Update / moves / Read."""
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+)
 
 from app.i18n import _
 from app.inputs import RFC3339, WHOLE_NUMBER, Amount, PositiveAmount, Quantity, RowId
-from app.investors.schemas import InvestorIn
 from app.projects.stages import KeyLevel, Stage, Status, TeamRole, TerminationReason
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
@@ -55,6 +62,36 @@ FIELD_LABELS: dict[str, str] = {
     "code_name": _("code name"),
     "plan": _("plan"),
 }
+
+
+# --- the investor, as a new project names it -----------------------------------------------
+
+CompanyName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                               max_length=200)]
+Ownership = Literal["state", "private", "foreign", "joint", "collective", "other"]
+OWNERSHIP_LABELS: dict[str, str] = {
+    "state": _("State-owned"), "private": _("Private"), "foreign": _("Foreign"),
+    "joint": _("Joint venture"), "collective": _("Collective"), "other": _("Other"),
+}
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9+\-() ]{5,32}$")]
+
+
+class ContactIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    title: str | None = Field(default=None, max_length=64)
+    phone: Phone | None = None
+    email: EmailStr | None = None
+
+
+class InvestorIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: CompanyName
+    credit_code: str | None = Field(default=None, max_length=32)
+    hq_province: str | None = Field(default=None, max_length=32)
+    hq_city: str | None = Field(default=None, max_length=32)
+    ownership: Ownership | None = None
+    contacts: list[ContactIn] = Field(default_factory=list, max_length=20)
 
 
 class ProjectFields(BaseModel):

@@ -5,7 +5,10 @@ Services never commit (the caller's unit of work does) and take the acting user.
 Every change bumps `version`; a caller that read an older version is refused.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -17,12 +20,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from app.accounts.models import User, UserRole
+from app.accounts.people import PersonOption
 from app.accounts.permissions import MATRIX, Actor, Permission, Role
-from app.api.webhooks import enqueue
 from app.audit.service import diff, record
 from app.clock import local_date, local_text
 from app.db import utcnow
 from app.errors import (
+    AppError,
     Conflict,
     FieldProblem,
     NotFound,
@@ -31,17 +35,17 @@ from app.errors import (
     ValidationFailed,
 )
 from app.i18n import _
-from app.investors.models import Investor
-from app.investors.service import (
+from app.lookups.models import Category, Chain, ChainLink, County, Method, Region, Zone
+from app.projects.confidential import CONFIDENTIAL_FIELDS, shown_names, works_on_project
+from app.projects.investors import (
     clean_credit_code,
     find_matching_investors,
     lock_investor_identity,
     resolve_investor,
 )
-from app.lookups.models import Category, Chain, ChainLink, County, Method, Region, Zone
-from app.projects.confidential import CONFIDENTIAL_FIELDS, shown_names, works_on_project
 from app.projects.models import (
     CodeSequence,
+    Investor,
     LeaderAssignment,
     Project,
     SavedView,
@@ -66,6 +70,7 @@ from app.projects.stages import (
     EVIDENCE_LABELS,
     LEADER_REQUIRED_FROM,
     REQUIRED_EVIDENCE,
+    STAGE_ORDER,
     STATUS_LABELS,
     Stage,
     Status,
@@ -73,6 +78,7 @@ from app.projects.stages import (
     evidence_needed,
     stages_passed,
 )
+from app.webhooks.service import enqueue
 
 # Schema field name -> (model column, lookup table); the API speaks codes by these names.
 LOOKUP_FIELDS: dict[str, tuple[str, Any]] = {
@@ -183,16 +189,9 @@ def _check_lookups(session: Session, values: dict[str, str | None]) -> None:
         raise ValidationFailed(problems[0].message, errors=problems, **problems[0].params)
 
 
-def _require_leader(session: Session, leader_id: int, field: str = "leader_id") -> User:
-    leader = session.get(User, leader_id)
-    is_leader = leader is not None and session.scalar(
-        select(func.count()).select_from(UserRole)
-        .where(UserRole.user_id == leader_id, UserRole.role == "leader")
-    )
-    if leader is None or not leader.is_active or not is_leader:
-        raise ValidationFailed(_("User {user_id} is not an active leader."), field=field,
-                               user_id=leader_id)
-    return leader
+def _county_name(session: Session, code: str | None) -> str:
+    county = session.get(County, code) if code else None
+    return county.name if county else (code or "")
 
 
 def _check_business_date(happened_on: date, not_before: date | None, now: datetime,
@@ -262,7 +261,7 @@ def create_project(session: Session, data: ProjectCreate, *, actor: Actor,
                                field="county")
     _check_lookups(session, {f: getattr(data, f) for f in LOOKUP_FIELDS})
     if data.leader_id is not None:
-        _require_leader(session, data.leader_id)
+        require_assignable_leader(session, actor, data.leader_id, data.county)
     if data.is_confidential and not data.code_name:
         raise ValidationFailed(_("A confidential project needs a code name."), field="code_name")
 
@@ -281,7 +280,6 @@ def create_project(session: Session, data: ProjectCreate, *, actor: Actor,
         related_id = data.same_investor_as
     elif duplicates:
         first = duplicates[0]
-        county = session.get(County, first.county_code)
         raise Conflict(
             _("This investor already has project {code} \u201c{name}\u201d in {county}, first "
               "reported {reported}. If this is another project of the same investor (a second "
@@ -289,7 +287,7 @@ def create_project(session: Session, data: ProjectCreate, *, actor: Actor,
             field="investor",
             code=first.code,
             name=shown_names(session, actor, [first.id])[first.id],
-            county=county.name if county else first.county_code,
+            county=_county_name(session, first.county_code),
             reported=local_text(first.first_reported_at),
             project_id=first.id,
         )
@@ -402,6 +400,123 @@ def soft_delete_project(session: Session, project_id: int, *, expected_version: 
     return project
 
 
+# --- which moves a project may make ------------------------------------------------------
+# Each check raises what the move's service function raises before it reads any input;
+# the services call them and `available_moves` asks them, so the doors never re-derive.
+
+def check_advance(project: Any, target: Stage | None = None) -> None:
+    """Forward to `target` (None: to any later stage): only an active project, only to a
+    later stage, and from intent on only with its one responsible leader."""
+    if project.status != Status.active.value:
+        raise Conflict(
+            _("Project {code} is {status}; resume it before moving it forward."),
+            field="to_stage", code=project.code, status=STATUS_LABELS[project.status],
+        )
+    current = Stage(project.stage)
+    nearest = target or (STAGE_ORDER[current.rank] if current.rank < len(STAGE_ORDER) else None)
+    if nearest is None or nearest.rank <= current.rank:
+        raise ValidationFailed(
+            _("The project is already at {current}; to go back, move it back with a reason."),
+            field="to_stage", current=current.label,
+        )
+    if nearest.rank >= LEADER_REQUIRED_FROM.rank and project.leader_id is None:
+        raise ValidationFailed(
+            _("Assign the one responsible leader before moving the project to {stage}."),
+            field="leader_id", stage=nearest.label,
+        )
+
+
+def check_move_back(project: Any, target: Stage | None = None) -> None:
+    """Back to `target` (None: to any earlier stage): only to an earlier stage."""
+    current = Stage(project.stage)
+    if (target or STAGE_ORDER[0]).rank >= current.rank:
+        raise ValidationFailed(_("Moving back needs an earlier stage than {current}."),
+                               field="to_stage", current=current.label)
+
+
+def check_pause(project: Any) -> None:
+    if project.status != Status.active.value:
+        raise Conflict(_("Only an active project can be paused; {code} is {status}."),
+                       code=project.code, status=STATUS_LABELS[project.status])
+
+
+def check_resume(project: Any) -> None:
+    if project.status != Status.paused.value:
+        raise Conflict(_("Only a paused project can be resumed; {code} is {status}."),
+                       code=project.code, status=STATUS_LABELS[project.status])
+
+
+def check_terminate(project: Any) -> None:
+    if project.status == Status.terminated.value:
+        raise Conflict(_("Project {code} is terminated and can no longer be changed."),
+                       code=project.code)
+
+
+class Move(StrEnum):
+    advance = "advance"
+    back = "back"
+    pause = "pause"
+    resume = "resume"
+    terminate = "terminate"
+
+
+CHECKS: dict[Move, Callable[[Any], None]] = {
+    Move.advance: check_advance, Move.back: check_move_back, Move.pause: check_pause,
+    Move.resume: check_resume, Move.terminate: check_terminate,
+}
+
+
+@dataclass(frozen=True)
+class Moves:
+    """What one actor may do to a project's stage and status now, and why not: each
+    move's refusal (None: allowed), in general and to each stage."""
+
+    current: Stage
+    refusals: dict[Move, AppError | None]
+    reach: dict[tuple[Move, Stage], AppError | None]
+
+    def allows(self, move: Move) -> bool:
+        return self.refusals[move] is None
+
+    def refusal(self, move: Move, stage: Stage | None = None) -> AppError | None:
+        """Why `move` (to `stage`, if given) is refused; None when it is allowed."""
+        if stage is None or move not in (Move.advance, Move.back):
+            return self.refusals[move]
+        return self.reach[move, stage]
+
+    def to(self, stage: Stage) -> Move:
+        """The move that reaches `stage`: back to an earlier one, else forward."""
+        return Move.back if stage.rank < self.current.rank else Move.advance
+
+    def targets(self, move: Move) -> list[Stage]:
+        """The stages `move` may reach, nearest first."""
+        reached = [stage for stage in STAGE_ORDER if self.reach[move, stage] is None]
+        return reached if move is Move.advance else reached[::-1]
+
+
+def available_moves(actor: Actor, project: Any) -> Moves:
+    """Which stage and status moves `actor` may make on `project` (a Project or a list
+    row), and why not the others: what the move's service function would raise."""
+
+    def refusal(check: Callable[..., None], *args: Any) -> AppError | None:
+        try:
+            if not actor.can(Permission.project_update):
+                raise PermissionDenied(_("You may not change project {code}."),
+                                       code=project.code, action=Permission.project_update.value)
+            ensure_can_change(actor, project)
+            check(project, *args)
+        except AppError as exc:
+            return exc
+        return None
+
+    return Moves(
+        current=Stage(project.stage),
+        refusals={move: refusal(check) for move, check in CHECKS.items()},
+        reach={(move, stage): refusal(CHECKS[move], stage)
+               for move in (Move.advance, Move.back) for stage in STAGE_ORDER},
+    )
+
+
 # --- stage moves -------------------------------------------------------------------------
 
 def advance_stage(session: Session, project_id: int, data: TransitionIn, *,
@@ -411,18 +526,8 @@ def advance_stage(session: Session, project_id: int, data: TransitionIn, *,
     evidence required."""
     now = now or utcnow()
     project = _load_for_write(session, project_id, expected_version, actor)
-    if project.status != Status.active.value:
-        raise Conflict(
-            _("Project {code} is {status}; resume it before moving it forward."),
-            field="to_stage", code=project.code, status=STATUS_LABELS[project.status],
-        )
-    current = Stage(project.stage)
-    target = data.to_stage
-    if target.rank <= current.rank:
-        raise ValidationFailed(
-            _("The project is already at {current}; to go back, move it back with a reason."),
-            field="to_stage", current=current.label,
-        )
+    current, target = Stage(project.stage), data.to_stage
+    check_advance(project, target)
     passed = stages_passed(current, target)
     missing = [
         FieldProblem(field, _("Moving to {stage} needs {label}."),
@@ -432,11 +537,6 @@ def advance_stage(session: Session, project_id: int, data: TransitionIn, *,
     ]
     if missing:
         raise ValidationFailed(missing[0].message, errors=missing, **missing[0].params)
-    if target.rank >= LEADER_REQUIRED_FROM.rank and project.leader_id is None:
-        raise ValidationFailed(
-            _("Assign the one responsible leader before moving the project to {stage}."),
-            field="leader_id", stage=target.label,
-        )
     happened_on = data.happened_on or local_date(now)
     _check_business_date(happened_on, project.stage_entered_on, now)
     # Document dates may precede the move's recording (ledgers are back-filled), not today.
@@ -482,9 +582,7 @@ def move_back(session: Session, project_id: int, data: MoveBackIn, *,
     now = now or utcnow()
     project = _load_for_write(session, project_id, expected_version, actor)
     current = Stage(project.stage)
-    if data.to_stage.rank >= current.rank:
-        raise ValidationFailed(_("Moving back needs an earlier stage than {current}."),
-                               field="to_stage", current=current.label)
+    check_move_back(project, data.to_stage)
     happened_on = data.happened_on or local_date(now)
     _check_business_date(happened_on, project.stage_entered_on, now)
     event = StageEvent(project_id=project.id, from_stage=current.value,
@@ -534,9 +632,7 @@ def pause_project(session: Session, project_id: int, data: PauseIn, *,
                   now: datetime | None = None) -> StatusChange:
     now = now or utcnow()
     project = _load_for_write(session, project_id, expected_version, actor)
-    if project.status != Status.active.value:
-        raise Conflict(_("Only an active project can be paused; {code} is {status}."),
-                       code=project.code, status=STATUS_LABELS[project.status])
+    check_pause(project)
     return _change_status(session, project, Status.paused, actor=actor, now=now,
                           happened_on=data.happened_on, reason=data.reason)
 
@@ -546,9 +642,7 @@ def resume_project(session: Session, project_id: int, data: ResumeIn, *,
                    now: datetime | None = None) -> StatusChange:
     now = now or utcnow()
     project = _load_for_write(session, project_id, expected_version, actor)
-    if project.status != Status.paused.value:
-        raise Conflict(_("Only a paused project can be resumed; {code} is {status}."),
-                       code=project.code, status=STATUS_LABELS[project.status])
+    check_resume(project)
     return _change_status(session, project, Status.active, actor=actor, now=now,
                           happened_on=data.happened_on, reason=data.reason)
 
@@ -558,9 +652,7 @@ def terminate_project(session: Session, project_id: int, data: TerminateIn, *,
                       now: datetime | None = None) -> StatusChange:
     now = now or utcnow()
     project = _load_for_write(session, project_id, expected_version, actor)
-    if project.status == Status.terminated.value:
-        raise Conflict(_("Project {code} is terminated and can no longer be changed."),
-                       code=project.code)
+    check_terminate(project)
     if data.reason_code == TerminationReason.lost_to_other_city and not data.lost_to_city:
         raise ValidationFailed(_("Name the city the project was lost to."),
                                field="lost_to_city")
@@ -580,6 +672,49 @@ def terminate_project(session: Session, project_id: int, data: TerminateIn, *,
 
 # --- one project, one leader -------------------------------------------------------------
 
+def _leaders(county_code: str | None) -> Any:
+    """Active leaders who may be responsible for a project of `county_code` (any county
+    when None): the city's, who have no county, and that county's own."""
+    query = (select(User.id, User.display_name, User.title, User.county_code)
+             .join(UserRole, UserRole.user_id == User.id)
+             .where(UserRole.role == Role.leader.value, User.is_active))
+    if county_code is None:
+        return query
+    return query.where(sa.or_(User.county_code.is_(None), User.county_code == county_code))
+
+
+def assignable_leaders(session: Session, actor: Actor,
+                       county_code: str | None = None) -> list[PersonOption]:
+    """The leaders every leader picker offers and `require_assignable_leader` accepts, for
+    a project of `county_code` (a county user's projects are all in their county; a city
+    user without a county gets every county's): that county's first, then the city's."""
+    county = actor.county_code or county_code
+    own_first = [sa.case((User.county_code == county, 0), else_=1)] if county else []
+    rows = session.execute(_leaders(county).order_by(
+        *own_first, User.county_code.is_not(None), User.county_code, User.display_name,
+        User.id))
+    return [PersonOption(*row) for row in rows]
+
+
+def require_assignable_leader(session: Session, actor: Actor, leader_id: int,
+                              county_code: str, field: str = "leader_id") -> None:
+    """Refuse a leader `assignable_leaders` would not offer for a project of `county_code`:
+    one project, one leader, of its own county or of the city (一个项目、一名领导)."""
+    county = actor.county_code or county_code
+    if session.execute(_leaders(county).where(User.id == leader_id)).first():
+        return
+    leader = session.get(User, leader_id)
+    if leader is None or not session.execute(_leaders(None).where(User.id == leader_id)).first():
+        raise ValidationFailed(_("User {user_id} is not an active leader."), field=field,
+                               user_id=leader_id)
+    raise ValidationFailed(
+        _("{name} is a leader of {leader_county}; a project of {county} is led by a leader "
+          "of {county} or of the city."),
+        field=field, name=leader.display_name,
+        leader_county=_county_name(session, leader.county_code),
+        county=_county_name(session, county))
+
+
 def assign_leader(session: Session, project_id: int, data: LeaderAssignIn, *,
                   expected_version: int | None, actor: Actor,
                   now: datetime | None = None) -> LeaderAssignment:
@@ -587,7 +722,7 @@ def assign_leader(session: Session, project_id: int, data: LeaderAssignIn, *,
     now = now or utcnow()
     project = _load_for_write(session, project_id, expected_version, actor,
                               Permission.project_assign_leader)
-    _require_leader(session, data.leader_id)
+    require_assignable_leader(session, actor, data.leader_id, project.county_code)
     if project.leader_id == data.leader_id:
         raise ValidationFailed(_("This leader is already responsible for the project."),
                                field="leader_id")

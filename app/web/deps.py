@@ -31,7 +31,7 @@ CSRF_MESSAGE = _("The form has expired or did not come from this site. Reload th
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Routes anyone may call; everything else declares a permission.
 PUBLIC_PATHS = frozenset({
-    "/login", "/healthz", "/api/v1/openapi.json", "/api/docs",
+    "/login", "/healthz", "/favicon.ico", "/api/v1/openapi.json", "/api/docs",
     "/api/v1/auth/token",
 })
 

@@ -11,12 +11,12 @@ from app.errors import AppError, StaleVersion
 from app.i18n import _
 from app.projects.queries import project_detail
 from app.projects.schemas import LeaderAssignIn
-from app.projects.service import assign_leader
+from app.projects.service import assign_leader, assignable_leaders
 from app.projects.stages import STAGE_LABELS, STATUS_LABELS
 from app.web.deps import DbSession, PathId, requires
 from app.web.forms import app_error_fields, form_to_dict, form_version, validate_form
 from app.web.templating import is_htmx, render
-from app.workbench.queries import leader_board, leader_options, workbench
+from app.workbench.queries import leader_board, workbench
 
 router = APIRouter(include_in_schema=False)
 ASSIGN_LABELS = {"leader_id": _("responsible leader"), "reason": _("reason")}
@@ -76,9 +76,9 @@ async def leaders_assign(
             errors = app_error_fields(exc, locale)
             # htmx swaps 422 and 409 answers only; a stale version is a conflict too.
             status = 422 if exc.status == 422 else 409
+            db.rollback()  # a refused assignment changes nothing
             if isinstance(exc, StaleVersion) or "version" in errors:
                 # Back with the current version: sending it once more is then deliberate.
-                db.rollback()
                 version = project_detail(db, actor, project_id).version
     if not errors:
         if is_htmx(request):
@@ -88,6 +88,7 @@ async def leaders_assign(
         return render(request, "workbench/leaders.html", block="assign_form", status=status,
                       headers={"HX-Retarget": f"#assign-{project_id}", "HX-Reswap": "outerHTML"},
                       project_id=project_id, version=version, values=values, errors=errors,
-                      leaders=leader_options(db, actor))
+                      leaders=assignable_leaders(
+                          db, actor, project_detail(db, actor, project_id).county_code))
     return _board_page(request, db, actor, status=status, form_errors={project_id: errors},
                        form_values={project_id: values})

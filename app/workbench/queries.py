@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from sqlalchemy import func, select
@@ -17,15 +16,17 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from app.accounts.models import User
+from app.accounts.people import PersonOption
 from app.accounts.permissions import Actor, Role
 from app.clock import local_date
 from app.db import utcnow
 from app.i18n import _
-from app.lookups.service import PersonOption, leaders
+from app.projects.idle import idle_at_least, idle_days, idle_since
+from app.projects.links import projects_href
 from app.projects.models import LeaderAssignment, Project, StageEvent, StatusChange
 from app.projects.queries import filter_clauses, select_rows
 from app.projects.schemas import ProjectFilters
-from app.projects.service import LIVE_STATUSES, visible
+from app.projects.service import LIVE_STATUSES, assignable_leaders, visible
 from app.projects.stages import STAGE_ORDER, Stage, Status
 
 CARD_LIMIT = 10
@@ -99,23 +100,14 @@ class LeaderBoard:
     totals: BoardRow
     queue: Card
     leaders: list[PersonOption]
-
-
-def projects_href(**params: Any) -> str:
-    """A link to the project list with these filters (lists become repeated parameters)."""
-    pairs = [(key, str(value)) for key, values in params.items()
-             for value in (values if isinstance(values, (list, tuple)) else [values])]
-    return "/projects?" + urlencode(pairs)
+    # Whom each county's waiting project may be given (its county's leaders and the city's).
+    choices: dict[str, list[PersonOption]]
 
 
 def _rows_and_total(session: Session, query: Any, limit: int) -> tuple[list[Any], int]:
     rows = session.execute(
         query.add_columns(func.count().over().label("total_count")).limit(limit)).all()
     return list(rows), (rows[0].total_count if rows else 0)
-
-
-def _days_since(moment: datetime, today: date) -> int:
-    return (today - local_date(moment)).days
 
 
 def _overdue_note(due_on: date | None, today: date) -> Note | None:
@@ -126,14 +118,15 @@ def _overdue_note(due_on: date | None, today: date) -> Note | None:
     return Note(_("{n} days overdue"), {"n": (today - due_on).days}, "danger")
 
 
-def _idle_note(last: datetime | None, today: date, at_least: int = 0) -> Note | None:
-    if last is None:
-        return Note(_("Never followed up"), tone="warning")
-    days = _days_since(last, today)
-    if days < at_least:
+def _idle_note(row: Any, today: date) -> Note | None:
+    """From IDLE_DAYS local days without a follow-up (app.projects.idle), or never."""
+    days = idle_days(row.last_activity_at, row.first_reported_at, today)
+    if days < IDLE_DAYS:
         return None
-    return Note(_("{n} days without follow-up"), {"n": days},
-                "danger" if days >= STALLED_DAYS else "warning")
+    tone = "danger" if days >= STALLED_DAYS else "warning"
+    if row.last_activity_at is None:
+        return Note(_("Never followed up"), tone=tone)
+    return Note(_("{n} days without follow-up"), {"n": days}, tone)
 
 
 # --- 工作台 -------------------------------------------------------------------------------
@@ -147,20 +140,19 @@ def due_follow_ups(session: Session, actor: Actor, *, now: datetime) -> Card:
     rows, total = _rows_and_total(session, query, CARD_LIMIT)
     items = [Item(row, [n for n in [_overdue_note(row.next_follow_up_on, today)] if n])
              for row in rows]
-    return Card(items, total, projects_href(follow_up_due_by=today.isoformat(),
-                                            status=Status.active.value))
+    return Card(items, total, projects_href(filters))
 
 
 def idle_projects(session: Session, actor: Actor, *, now: datetime) -> Card:
-    """超过 14 天未跟进: active projects with no follow-up for 14 days, or none ever."""
+    """超过 14 天未跟进: active projects 14 local days or more without a follow-up (never
+    followed up: since the first report), the longest first."""
     today = local_date(now)
     filters = ProjectFilters(idle_days=IDLE_DAYS, status=[Status.active])
     query = (select_rows(actor).where(visible(actor), *filter_clauses(filters, now=now))
-             .order_by(Project.last_activity_at.asc().nulls_first(), Project.id))
+             .order_by(idle_since(), Project.id))
     rows, total = _rows_and_total(session, query, CARD_LIMIT)
-    items = [Item(row, [n for n in [_idle_note(row.last_activity_at, today)] if n])
-             for row in rows]
-    return Card(items, total, projects_href(idle_days=IDLE_DAYS, status=Status.active.value))
+    items = [Item(row, [n for n in [_idle_note(row, today)] if n]) for row in rows]
+    return Card(items, total, projects_href(filters))
 
 
 def recent_changes(session: Session, actor: Actor, *, now: datetime) -> Card:
@@ -196,18 +188,17 @@ def recent_changes(session: Session, actor: Actor, *, now: datetime) -> Card:
     )
     rows, total = _rows_and_total(session, query, CARD_LIMIT)
     return Card([Item(row) for row in rows], total,
-                projects_href(updated_since=since.isoformat(timespec="seconds"),
-                              sort="-updated_at"))
+                projects_href(updated_since=since.replace(microsecond=0),
+                              params={"sort": "-updated_at"}))
 
 
 def my_projects(session: Session, actor: Actor, *, now: datetime) -> Card:
     """我的项目: the leader's live projects, most urgent first: an overdue next step, then
     no follow-up for 30 days, then 14 days, then the longest in their stage."""
     today = local_date(now)
-    last = func.coalesce(Project.last_activity_at, Project.first_reported_at)
     overdue = Project.next_follow_up_on < today
-    stalled = last < now - timedelta(days=STALLED_DAYS)
-    idle = last < now - timedelta(days=IDLE_DAYS)
+    stalled = idle_at_least(STALLED_DAYS, now)
+    idle = idle_at_least(IDLE_DAYS, now)
     urgency = sa.case((overdue, 1), (stalled, 2), (idle, 3), else_=4)
     query = (
         select_rows(actor)
@@ -216,14 +207,13 @@ def my_projects(session: Session, actor: Actor, *, now: datetime) -> Card:
                Project.status.in_(LIVE_STATUSES))
         .order_by(urgency,
                   sa.case((overdue, Project.next_follow_up_on)).asc(),
-                  sa.case((idle, last)).asc(),
+                  sa.case((idle, idle_since())).asc(),
                   Project.stage_entered_on, Project.id)
     )
     rows, total = _rows_and_total(session, query, MY_PROJECTS_LIMIT)
     items = []
     for row in rows:
-        notes = [_overdue_note(row.next_follow_up_on, today),
-                 _idle_note(row.last_activity_at or row.first_reported_at, today, IDLE_DAYS)]
+        notes = [_overdue_note(row.next_follow_up_on, today), _idle_note(row, today)]
         in_stage = (today - row.stage_entered_on).days
         if in_stage >= STALLED_DAYS:
             notes.append(Note(_("{n} days in this stage"), {"n": in_stage}))
@@ -251,20 +241,14 @@ def leader_queue(session: Session, actor: Actor) -> Card:
              .order_by(Project.first_reported_at, Project.id))
     rows, total = _rows_and_total(session, query, QUEUE_LIMIT)
     return Card([Item(row) for row in rows], total,
-                projects_href(needs_leader="true", status=list(LIVE_STATUSES)))
-
-
-def leader_options(session: Session, actor: Actor) -> list[PersonOption]:
-    """Active leaders the actor works with: the city's and their own county's."""
-    return [p for p in leaders(session)
-            if actor.county_code is None or p.county_code in (None, actor.county_code)]
+                projects_href(filters))
 
 
 def _board_row(leader_id: int | None, name: str | None, title: str | None,
                counts: dict[str, tuple[int, Decimal]], link: dict[str, Any]) -> BoardRow:
     live = list(LIVE_STATUSES)
     cells = [Cell(counts.get(stage.value, (0, Decimal(0)))[0],
-                  projects_href(**link, stage=stage.value, status=live))
+                  projects_href(**link, stage=[stage.value], status=live))
              for stage in STAGE_ORDER]
     total = sum(cell.count for cell in cells)
     investment = sum((amount for _count, amount in counts.values()), Decimal("0.00"))
@@ -292,7 +276,7 @@ def leader_board(session: Session, actor: Actor) -> LeaderBoard:
             names[leader_id] = (name, title)
         before = everything.get(stage, (0, Decimal("0.00")))
         everything[stage] = (before[0] + count, before[1] + amount)
-    options = leader_options(session, actor)
+    options = assignable_leaders(session, actor)
     rows = [_board_row(p.id, p.name, p.title, by_leader.get(p.id, {}), {"leader_id": p.id})
             for p in options]
     # Leaders no longer active (or from elsewhere) who still hold projects here.
@@ -300,10 +284,13 @@ def leader_board(session: Session, actor: Actor) -> LeaderBoard:
     rows += [_board_row(leader_id, *names[leader_id], counts, {"leader_id": leader_id})
              for leader_id, counts in sorted(by_leader.items(), key=lambda kv: kv[0] or 0)
              if leader_id is not None and leader_id not in listed]
+    queue = leader_queue(session, actor)
+    counties = sorted({item.row.county_code for item in queue.items})
     return LeaderBoard(
         stages=STAGE_ORDER, rows=rows,
         unassigned=_board_row(None, None, None, by_leader.get(None, {}),
                               {"needs_leader": "true"}),
         totals=_board_row(None, None, None, everything, {}),
-        queue=leader_queue(session, actor), leaders=options,
+        queue=queue, leaders=options,
+        choices={county: assignable_leaders(session, actor, county) for county in counties},
     )

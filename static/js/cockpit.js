@@ -9,6 +9,11 @@
     return values.map(function (v) { return typeof v === "number" ? v : parseFloat(v); });
   }
 
+  // Drawn on the canvas: the HTML tooltip writes style="" attributes, which the CSP refuses.
+  function tooltip(trigger) {
+    return { trigger: trigger, renderMode: "richText", confine: true };
+  }
+
   function legend(spec) {
     return { top: 0, data: spec.series.map(function (s) { return s.name; }) };
   }
@@ -19,10 +24,10 @@
     return {
       color: COLORS,
       animation: false,
-      tooltip: { trigger: "item" },
+      tooltip: tooltip("item"),
       legend: legend(spec),
       grid: { left: 8, right: 24, top: 32, bottom: 8, containLabel: true },
-      xAxis: { type: "value", minInterval: 1 },
+      xAxis: { type: "value", minInterval: 1, axisLabel: { hideOverlap: true } },
       yAxis: { type: "category", inverse: true, data: spec.labels },
       series: [
         { name: spec.series[0].name, type: "bar", data: reached, barGap: "-100%",
@@ -36,11 +41,11 @@
     return {
       color: COLORS,
       animation: false,
-      tooltip: { trigger: "axis" },
+      tooltip: tooltip("axis"),
       legend: legend(spec),
       grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
       xAxis: { type: "category", data: spec.labels },
-      yAxis: { type: "value", minInterval: 1 },
+      yAxis: { type: "value", minInterval: 1, axisLabel: { hideOverlap: true } },
       series: spec.series.map(function (s, i) {
         return { name: s.name, type: i === 0 ? "bar" : "line", data: numbers(s.values),
                  smooth: false, symbolSize: 6 };
@@ -51,11 +56,12 @@
   function barsOption(spec) {
     var category = { type: "category", data: spec.labels, inverse: !!spec.horizontal,
                      axisLabel: { interval: 0, rotate: spec.horizontal ? 0 : 30 } };
-    var value = { type: "value" };
+    // On a phone the amounts would run into each other; drop those that would.
+    var value = { type: "value", axisLabel: { hideOverlap: true } };
     return {
       color: COLORS,
       animation: false,
-      tooltip: { trigger: "axis" },
+      tooltip: tooltip("axis"),
       legend: legend(spec),
       grid: { left: 8, right: 24, top: 32, bottom: 8, containLabel: true },
       xAxis: spec.horizontal ? value : category,

@@ -37,10 +37,10 @@ from sqlmodel import Session
 from app.accounts.permissions import Actor
 from app.activities.schemas import ActivityCreate
 from app.activities.service import add_activity
+from app.analytics.funds import add_funds_entry
 from app.analytics.schemas import FundsEntryIn, TargetIn
-from app.analytics.service import add_funds_entry, save_target
-from app.investors.schemas import InvestorIn
-from app.projects.schemas import MoveBackIn, PauseIn, TerminateIn, TransitionIn
+from app.analytics.targets import save_target
+from app.projects.schemas import InvestorIn, MoveBackIn, PauseIn, TerminateIn, TransitionIn
 from app.projects.service import (
     advance_stage,
     create_project,

@@ -8,8 +8,8 @@ from app.accounts.permissions import Actor
 from app.activities.schemas import ActivityCreate
 from app.activities.service import add_activity
 from app.analytics.cache import FiguresCache, data_version
+from app.analytics.cockpit import cached_cockpit
 from app.analytics.models import FIGURE_SOURCES
-from app.analytics.service import cached_cockpit
 from app.projects.schemas import ProjectFilters
 from app.projects.service import create_project
 from tests.conftest import FROZEN_NOW, make_actor, project_input
@@ -92,8 +92,9 @@ def test_signing_in_keeps_the_figures_and_renaming_a_leader_does_not(session, le
     assert data_version(session) > before
 
 
-def test_an_idle_days_filter_is_computed_at_the_instant(session, make_project):
+def test_an_idle_days_filter_is_reused_within_the_local_day(session, make_project):
+    # Idle days count the bureau's calendar days (app.projects.idle): same day, same figures.
     make_project()
     cache = FiguresCache()
     first = cockpit_of(session, Actor.system(), cache, idle_days=10)
-    assert cockpit_of(session, Actor.system(), cache, idle_days=10) is not first
+    assert cockpit_of(session, Actor.system(), cache, idle_days=10) is first

@@ -8,14 +8,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from app.accounts.permissions import Actor
-from app.analytics.service import (
-    Period,
-    breakdown,
-    cockpit,
-    months_before,
-    project_warnings,
-    ratio,
-)
+from app.analytics.cockpit import cockpit
+from app.analytics.groupings import breakdown
+from app.analytics.lights import project_warnings
+from app.analytics.periods import Period, months_before
+from app.analytics.sql import ratio
 from app.projects.queries import list_projects
 from app.projects.schemas import ProjectFilters
 from tests.analytics.fixture import build_city

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from app.accounts.permissions import Actor
-from app.analytics.service import funnel
+from app.analytics.funnel import funnel
 from app.projects.schemas import ProjectFilters
 from tests.analytics.fixture import at, build_city
 from tests.conftest import make_actor
@@ -88,7 +88,7 @@ def test_cohort_days_are_local_days(session, make_project):
     staff = make_actor(session, "cohort.staff", "王芳", ["staff"])
     for name, moment in (("月末项目", at(date(2026, 3, 31), 23)),
                          ("月初项目", at(date(2026, 4, 1), 0))):
-        from app.investors.schemas import InvestorIn
+        from app.projects.schemas import InvestorIn
         create_project(session, project_input(name=name, investor=InvestorIn(name=name + "公司")),
                        actor=staff, now=moment)
     march = funnel(session, staff, ProjectFilters(), cohort_from=date(2026, 3, 1),

@@ -9,13 +9,15 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
+from app.accounts.models import ApiToken
 from app.accounts.permissions import Actor
-from app.api.auth import create_client, revoke_client
-from app.api.models import ApiClient, ApiToken, RateLimitWindow
 from app.audit.models import AuditEvent
 from app.cli import app as cli
+from app.clients.models import ApiClient
+from app.clients.service import create_client, revoke_client
 from app.main import iter_api_routes
 from app.projects.models import Project, StageEvent
+from app.web.models import RateLimitWindow
 from tests.api.conftest import bearer
 from tests.api.test_projects_api import new_project
 from tests.conftest import TEST_PASSWORD, count, csrf_of, make_actor

@@ -8,9 +8,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from app.api.webhooks import sign
 from app.clock import local_date
 from app.config import PROJECT_ROOT
+from app.webhooks.service import sign
 from tests.api.conftest import bearer
 
 DOC = PROJECT_ROOT / "docs" / "api.md"

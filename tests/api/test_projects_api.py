@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.activities.models import Activity
-from app.api.models import IdempotencyKey
 from app.projects.models import LeaderAssignment, Project, StageEvent
+from app.web.models import IdempotencyKey
 from tests.api.conftest import bearer
 from tests.conftest import count
 

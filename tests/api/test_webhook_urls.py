@@ -7,9 +7,10 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from app.api import webhooks
-from app.api.models import ApiClient, WebhookDelivery, WebhookSubscription
+from app.clients.models import ApiClient
 from app.db import utcnow
+from app.webhooks import service as webhooks
+from app.webhooks.models import WebhookDelivery, WebhookSubscription
 from tests.api.conftest import bearer
 from tests.api.test_projects_api import new_project
 from tests.conftest import count, settings_env

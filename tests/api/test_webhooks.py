@@ -12,10 +12,10 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from app.api import webhooks
-from app.api.models import WebhookDelivery, WebhookEvent
 from app.db import utcnow
 from app.projects.models import Project
+from app.webhooks import service as webhooks
+from app.webhooks.models import WebhookDelivery, WebhookEvent
 from tests.api.conftest import bearer
 from tests.api.test_projects_api import new_project
 from tests.conftest import count

@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from app.accounts.permissions import Actor
-from app.audit.history import history_for_project
 from app.audit.models import AuditAction, AuditEvent
 from app.audit.service import record
+from app.audit_trail.history import history_for_project
 from app.errors import NotFound
 from tests.conftest import make_actor
 

@@ -5,9 +5,9 @@ import pytest
 
 from app.accounts.permissions import Actor
 from app.accounts.service import create_user
-from app.audit.service import record, search
-from app.investors.schemas import InvestorIn
-from app.projects.schemas import ProjectUpdate, TransitionIn
+from app.audit.service import record
+from app.audit_trail.service import search
+from app.projects.schemas import InvestorIn, ProjectUpdate, TransitionIn
 from app.projects.service import advance_stage, create_project, update_project
 from tests.api.conftest import bearer
 from tests.conftest import TEST_PASSWORD, make_actor, project_input
@@ -110,7 +110,7 @@ def test_search_is_scoped_for_a_county_and_whole_for_the_city(session, trail):
 
 
 def test_those_on_the_team_read_the_real_name_in_the_history(session, staff, trail):
-    from app.audit.history import history_for_project
+    from app.audit_trail.history import history_for_project
 
     rows = history_for_project(session, staff, trail["yaodu"].id)
     assert any(change.after == REAL_NAME for row in rows for change in row.changes)

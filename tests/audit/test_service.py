@@ -9,7 +9,8 @@ from sqlmodel import Session
 
 from app.accounts.permissions import Actor
 from app.audit.models import ACTION_LABELS, GENESIS_HASH, AuditAction, AuditEvent
-from app.audit.service import compute_hash, diff, object_history, record, search, verify_chain
+from app.audit.service import compute_hash, diff, record, verify_chain
+from app.audit_trail.service import object_history, search
 from app.errors import PermissionDenied
 from tests.conftest import make_actor
 

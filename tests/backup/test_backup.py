@@ -19,8 +19,8 @@ from app.activities.service import add_activity
 from app.audit.service import verify_chain
 from app.backup.service import BackupError, client_tool, libpq_target, restore_backup
 from app.db import create_db_engine, session_scope, utcnow
-from app.investors.schemas import InvestorIn
 from app.main import create_app, default_session_factory
+from app.projects.schemas import InvestorIn
 from app.projects.service import create_project
 from tests.conftest import alembic_config, login, make_actor, project_input, throwaway_database
 from tests.test_cli import invoke, reset_cached_settings

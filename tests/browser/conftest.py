@@ -10,25 +10,34 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import uvicorn
+from sqlalchemy import select
 
+from app.accounts.models import User
 from app.accounts.permissions import Actor
-from app.accounts.service import create_user
+from app.accounts.service import create_user, set_language
 from app.config import PROJECT_ROOT
 from app.db import create_db_engine, session_scope
-from app.investors.schemas import InvestorIn
+from app.demo import DEMO_PASSWORD, load_demo
 from app.main import create_app, default_session_factory
-from app.projects.schemas import LeaderAssignIn
+from app.projects.models import Project
+from app.projects.schemas import InvestorIn, LeaderAssignIn
 from app.projects.service import assign_leader, create_project
+from app.projects.stages import Stage, Status
 from tests.conftest import TEST_PASSWORD, alembic_config, project_input, throwaway_database
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "browser"
+# A user of the demo data set with the demo user's roles whose language is English.
+ENGLISH_USERNAME = "demo.en"
+T = TypeVar("T")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync",
                  "--disable-quic"]
@@ -73,14 +82,64 @@ def seed(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@dataclass(frozen=True)
+class DemoSite:
+    url: str
+    project_id: int  # active, signed or further, so most of its cards have content
+    paused_project_id: int
+    user_id: int  # a staff member, for the administrator's sessions page
+
+
+def seed_demo(url: str) -> DemoSite:
+    """The demo data set, plus a copy of the demo user who reads English."""
+    from alembic import command
+
+    command.upgrade(alembic_config(url), "head")
+    engine = create_db_engine(url)
+    with session_scope(engine=engine) as session:
+        load_demo(session)
+        reader = create_user(session, username=ENGLISH_USERNAME, display_name="Demo Reader",
+                             password=DEMO_PASSWORD, roles=["staff", "supervisor"],
+                             title="Investment promotion centre", must_change_password=False)
+        set_language(session, Actor.of(reader, {"staff", "supervisor"}), "en")
+        by_stage = (select(Project.id).where(Project.stage == Stage.groundbreaking)
+                    .order_by(Project.id))
+        site = DemoSite(
+            url="",
+            project_id=session.scalar(by_stage.where(Project.status == Status.active)),
+            paused_project_id=session.scalar(select(Project.id)
+                                             .where(Project.status == Status.paused)
+                                             .order_by(Project.id)),
+            user_id=session.scalar(select(User.id).where(User.username == "wang.lei")))
+    engine.dispose()
+    return site
+
+
+def _require_chromium() -> None:
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI") == "true":
             pytest.fail("Chromium is required in CI (apt-get install chromium)")
         pytest.skip("Chromium is not installed")
-    with throwaway_database(tmp_path_factory.mktemp("browser")) as url:
-        seed(url)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    _require_chromium()
+    for url, _seeded in _serve(tmp_path_factory.mktemp("browser"), seed):
+        yield url
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
+    """A second server, on the demo data set: pages look as a bureau would see them."""
+    _require_chromium()
+    for url, site in _serve(tmp_path_factory.mktemp("browser-demo"), seed_demo):
+        yield replace(site, url=url)
+
+
+def _serve(folder: Path, fill: Callable[[str], T]) -> Iterator[tuple[str, T]]:
+    with throwaway_database(folder) as url:
+        seeded = fill(url)
         engine = create_db_engine(url)
         app = create_app(session_factory=default_session_factory(engine))
         port = _free_port()
@@ -93,14 +152,15 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             if time.monotonic() > deadline:
                 raise RuntimeError("the live server did not start")
             time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", seeded
         server.should_exit = True
         thread.join(timeout=10)
         engine.dispose()
 
 
 @pytest.fixture(scope="session")
-def browser(live_server: str):
+def browser():
+    _require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -127,9 +187,9 @@ def shot(page, name: str) -> Path:
     return path
 
 
-def sign_in(page, username: str = "wang.fang") -> None:
+def sign_in(page, username: str = "wang.fang", password: str = TEST_PASSWORD) -> None:
     page.goto("/login")
     page.fill("#username", username)
-    page.fill("#password", TEST_PASSWORD)
+    page.fill("#password", password)
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")

@@ -64,6 +64,13 @@ def test_creating_a_project_warns_about_a_duplicate_investor(page):
     shot(page, "04-new-project-duplicate")
 
 
+def test_the_investor_tab_loads_the_contacts(page):
+    sign_in(page)
+    page.goto("/projects/1")
+    page.get_by_role("tab", name="投资方与联系人").click()
+    expect(page.locator("#contacts-1 table")).to_be_visible()
+    expect(page.locator("#contacts-1")).to_contain_text("暂无数据")
+
 def test_advance_without_evidence_shows_why_then_with_evidence_moves(page):
     sign_in(page)
     page.goto("/projects/1/advance?to_stage=signed")

@@ -6,26 +6,32 @@ is rolled back at the end (the same pattern as the `session` fixture in conftest
 
 import random
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.accounts.models import User, UserRole
 from app.accounts.service import verify_password
 from app.activities.models import Activity, ActivityParticipant
+from app.audit.models import AuditEvent
+from app.audit.service import verify_chain
 from app.clock import local_date
 from app.config import get_settings
 from app.db import utcnow
 from app.demo import DEMO_PASSWORD, DEMO_USERNAME, DemoSummary, load_demo
 from app.demo.loader import read_lookups
 from app.demo.plan import SEED, build_plan
-from app.investors.models import Investor, InvestorContact
-from app.investors.service import is_valid_credit_code
 from app.lookups.models import Category, Chain, County, Method, Region
+from app.projects.investors import is_valid_credit_code
 from app.projects.models import (
+    Investor,
+    InvestorContact,
     LeaderAssignment,
     Project,
     StageEvent,
@@ -39,17 +45,41 @@ TABLES = (User, UserRole, Investor, InvestorContact, Project, StageEvent, Status
           LeaderAssignment, TeamMember, Activity, ActivityParticipant)
 
 
+@dataclass
+class DemoLoad:
+    session: Session
+    summary: DemoSummary
+    password_hashes: int  # argon2 hashes made while loading
+    progress: list[tuple[int, int]]
+
+
 @pytest.fixture(scope="module")
-def demo(engine: Engine) -> Iterator[tuple[Session, DemoSummary]]:
+def loaded(engine: Engine) -> Iterator[DemoLoad]:
     connection = engine.connect()
     transaction = connection.begin()
+    hashed: list[str] = []
+    progress: list[tuple[int, int]] = []
+    real_hash = PasswordHasher.hash
+
+    def counted_hash(hasher: PasswordHasher, password: str | bytes, **options: Any) -> str:
+        hashed.append(str(password))
+        return real_hash(hasher, password, **options)
+
     with Session(bind=connection, join_transaction_mode="create_savepoint",
                  expire_on_commit=False) as session:
-        summary = load_demo(session)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(PasswordHasher, "hash", counted_hash)
+            summary = load_demo(session, progress=lambda done, total:
+                                progress.append((done, total)))
         session.flush()
-        yield session, summary
+        yield DemoLoad(session, summary, len(hashed), progress)
     transaction.rollback()
     connection.close()
+
+
+@pytest.fixture(scope="module")
+def demo(loaded: DemoLoad) -> tuple[Session, DemoSummary]:
+    return loaded.session, loaded.summary
 
 
 @pytest.fixture
@@ -73,6 +103,43 @@ def test_summary_names_the_demo_login(demo: tuple[Session, DemoSummary]) -> None
     roles = set(session.scalars(sa.select(UserRole.role).where(UserRole.user_id == user.id)))
     assert {"staff", "supervisor"} <= roles
     assert session.scalar(sa.select(User.id).where(User.username == "admin")) is not None
+
+
+def test_the_demo_password_is_hashed_once_for_all_users(loaded: DemoLoad) -> None:
+    # argon2 takes a fifth of a second: once per user made a first run wait half a minute.
+    assert loaded.password_hashes == 1
+    hashes = set(loaded.session.scalars(sa.select(User.password_hash)))
+    assert len(hashes) == 1
+    assert verify_password(hashes.pop(), DEMO_PASSWORD)
+
+
+def test_loading_reports_progress_project_by_project(loaded: DemoLoad) -> None:
+    total = loaded.summary.projects
+    assert loaded.progress == [(done, total) for done in range(total + 1)]
+
+
+AUDITED_AS = {"activity": "activity.create", "advance": "project.stage",
+              "back": "project.stage", "assign": "project.leader", "team": "project.team",
+              "pause": "project.status", "resume": "project.status",
+              "terminate": "project.status"}
+
+
+def test_the_audit_trail_verifies_and_follows_each_project_step_by_step(db: Session) -> None:
+    result = verify_chain(db)
+    assert result.ok, result.reason
+    assert result.checked == count(db, AuditEvent)
+    # A project's history tab reads its rows in chain order: the order the steps happened.
+    plan = build_plan(random.Random(SEED), read_lookups(db), local_date(utcnow()),
+                      get_settings().tz)
+    project_ids = list(db.scalars(sa.select(Project.id).order_by(Project.id)))
+    actions: dict[str, list[str]] = {}
+    for object_id, action in db.execute(
+            sa.select(AuditEvent.object_id, AuditEvent.action)
+            .where(AuditEvent.object_type == "project").order_by(AuditEvent.id)):
+        actions.setdefault(object_id, []).append(action)
+    for project_id, project in zip(project_ids, plan.projects, strict=True):
+        assert actions[str(project_id)] == ["project.create", *(
+            AUDITED_AS[step.action] for step in project.steps)], project_id
 
 
 def test_every_stage_chain_region_method_and_category_is_present(db: Session) -> None:

@@ -6,8 +6,8 @@ import sqlalchemy as sa
 
 from app.accounts.models import User
 from app.crypto import UnreadableValue
-from app.investors.models import InvestorContact
-from app.investors.schemas import ContactIn, InvestorIn
+from app.projects.models import InvestorContact
+from app.projects.schemas import ContactIn, InvestorIn
 from tests.conftest import count
 
 INVESTOR = "山西宏达碳素科技有限公司"

@@ -7,9 +7,10 @@ import sqlalchemy as sa
 from app.accounts.permissions import Actor
 from app.audit.models import AuditEvent
 from app.errors import PermissionDenied
-from app.investors.schemas import ContactIn, InvestorIn
-from app.investors.service import mask_email, mask_phone, project_contacts, works_on_project
+from app.investors.service import mask_email, mask_phone, project_contacts
+from app.projects.confidential import works_on_project
 from app.projects.models import TeamMember
+from app.projects.schemas import ContactIn, InvestorIn
 from tests.conftest import count, csrf_of, make_actor
 
 
@@ -68,6 +69,22 @@ def test_staff_not_on_the_project_sees_masked_contacts(client, signed_in, make_p
     assert f'hx-post="/projects/{project.id}/contacts/unmask"' in page.text
     assert "no-store" in page.headers["cache-control"]
 
+
+def test_the_investor_tab_loads_the_contacts_which_are_a_page_of_their_own_without_js(
+        client, signed_in, make_project):
+    project = with_contact(make_project)
+    signed_in("zhang.wei", roles=["staff"])
+
+    tab = client.get(f"/projects/{project.id}?tab=investor")
+    assert f'hx-get="/projects/{project.id}/contacts"' in tab.text
+    assert "13812341234" not in tab.text and "138****1234" not in tab.text
+
+    page = client.get(f"/projects/{project.id}/contacts")
+    assert "<nav" in page.text and "投资方联系人" in page.text
+    assert "年产10万吨针状焦项目" in page.text and "138****1234" in page.text
+    fragment = client.get(f"/projects/{project.id}/contacts", headers={"HX-Request": "true"})
+    assert fragment.text.lstrip().startswith(f'<div id="contacts-{project.id}"')
+    assert "138****1234" in fragment.text
 
 def test_the_responsible_leader_sees_them_in_full_without_an_audit_row(
         client, signed_in, session, make_project):

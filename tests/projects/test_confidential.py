@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.errors import Conflict
-from app.investors.schemas import InvestorIn
 from app.projects.models import Project
+from app.projects.schemas import InvestorIn
 from app.projects.service import create_project
 from tests.api.conftest import bearer
 from tests.conftest import csrf_of, make_actor, project_input

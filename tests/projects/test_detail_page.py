@@ -552,14 +552,31 @@ def test_the_page_costs_the_same_number_of_statements_for_3_or_60_follow_ups(
     assert n_large <= 15
 
 
-def test_asking_to_advance_to_an_earlier_stage_offers_the_move_back_form(client, signed_in,
-                                                                         project):
+def test_asking_to_advance_to_an_earlier_stage_is_refused_not_turned_into_a_move_back(
+        client, signed_in, session, project):
     signed_in("zhang.wei")
-    answer = client.get(f"/projects/{project.id}/advance?to_stage=contact&next=/projects/kanban",
-                        headers={"HX-Request": "true"})
-    assert answer.text.lstrip().startswith(f'<form id="back-form-{project.id}"')
-    assert '<option value="contact" selected' in answer.text
-    assert 'name="next" value="/projects/kanban"' in answer.text
+    before = snapshot(session, project)
+    for headers in ({"HX-Request": "true"}, {}):
+        answer = client.get(f"/projects/{project.id}/advance?to_stage=contact", headers=headers)
+        assert answer.status_code == 422
+        assert "项目已处于意向阶段；如需回退，请使用“退回”并填写原因" in answer.text
+        assert f'id="advance-form-{project.id}"' in answer.text
+        assert f'id="back-form-{project.id}"' not in answer.text
+    assert snapshot(session, project) == before
+
+
+def test_the_kanbans_move_to_opens_the_move_that_reaches_the_stage(client, signed_in,
+                                                                   project):
+    signed_in("zhang.wei")
+    back = client.get(f"/projects/{project.id}/move?to_stage=contact&next=/projects/kanban",
+                      headers={"HX-Request": "true"})
+    assert back.text.lstrip().startswith(f'<form id="back-form-{project.id}"')
+    assert '<option value="contact" selected' in back.text
+    assert 'name="next" value="/projects/kanban"' in back.text
+    forward = client.get(f"/projects/{project.id}/move?to_stage=signed",
+                         headers={"HX-Request": "true"})
+    assert forward.text.lstrip().startswith(f'<form id="advance-form-{project.id}"')
+    assert 'name="agreement_no"' in forward.text
 
 
 def test_going_back_in_browser_history_gets_the_whole_page(client, signed_in, project):

@@ -4,9 +4,8 @@ with one live project and 409s, never two projects or a 500, on real connections
 import sqlalchemy as sa
 
 from app.db import session_scope
-from app.investors.models import Investor
-from app.investors.service import credit_code_check_char
-from app.projects.models import Project
+from app.projects.investors import credit_code_check_char
+from app.projects.models import Investor, Project
 from tests.api.conftest import bearer
 from tests.conftest import agency_token, live_client, race
 

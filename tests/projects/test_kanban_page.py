@@ -9,11 +9,10 @@ import pytest
 from sqlalchemy import event, func, select
 
 from app.db import utcnow
-from app.investors.schemas import InvestorIn
 from app.projects.models import Project
 from app.projects.pages.kanban import PER_COLUMN
-from app.projects.schemas import TerminateIn, TransitionIn
-from app.projects.service import advance_stage, terminate_project
+from app.projects.schemas import InvestorIn, PauseIn, TerminateIn, TransitionIn
+from app.projects.service import advance_stage, pause_project, terminate_project
 from app.web.templating import money_large
 
 
@@ -80,13 +79,42 @@ def test_a_card_shows_investor_amount_leader_and_days(client, signed_in, pipelin
     card = html[html.index(f'data-project-id="{project.id}"'):]
     card = card[:card.index("</li>")]
     for text in ("针状焦二期项目", "测试投资", "80,000.25", "李云峰", "本阶段 0 天", "12 天未跟进",
-                 f'action="/projects/{project.id}/advance"', "移动到…"):
+                 f'action="/projects/{project.id}/move"', "移动到…"):
         assert text in card, text
     # From 意向 the menu offers later stages forward and 接洽 back.
     assert '<optgroup label="推进到">' in card and '<optgroup label="退回到">' in card
     assert 'value="contact" data-direction="back"' in card
     assert "从未跟进" in column(client.get("/projects/kanban").text, "contact")
 
+
+def card_of(page: str, project) -> str:
+    card = page[page.index(f'data-project-id="{project.id}"'):]
+    return card[:card.index("</li>")]
+
+
+def test_the_board_and_the_project_page_offer_the_same_moves(client, signed_in, pipeline,
+                                                            session, staff):
+    """Both ask app.projects.service.available_moves: a paused project only goes back, a
+    project without its leader cannot go forward, and each page says so."""
+    pause_project(session, pipeline["d"].id, PauseIn(reason="投资方资金调整"),
+                  expected_version=None, actor=staff)
+    session.flush()
+    signed_in("zhang.wei")
+    board = client.get("/projects/kanban").text
+
+    paused = card_of(board, pipeline["d"])
+    assert '<optgroup label="推进到">' not in paused
+    assert 'value="contact" data-direction="back"' in paused
+    page = client.get(f"/projects/{pipeline['d'].id}").text
+    assert "推进阶段" not in page and "/back" in page
+    refused = client.get(f"/projects/{pipeline['d'].id}/move?to_stage=signed")
+    assert refused.status_code == 409 and "请先恢复" in refused.text
+
+    leaderless = card_of(board, pipeline["a"])
+    assert "移动到…" not in leaderless and "data-movable" not in leaderless
+    page = client.get(f"/projects/{pipeline['a'].id}").text
+    assert "推进阶段" not in page
+    assert "推进到意向阶段前，请先指定包联领导" in page
 
 def test_filters_from_the_query_string_apply(client, signed_in, pipeline):
     signed_in("zhang.wei")

@@ -3,8 +3,7 @@
 import re
 from decimal import Decimal
 
-from app.investors.schemas import InvestorIn
-from app.projects.schemas import ProjectFilters
+from app.projects.schemas import InvestorIn, ProjectFilters
 
 
 def test_list_shows_projects_count_and_total(client, signed_in, make_project):

@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import select
 
 from app.clock import local_datetime
-from app.investors.schemas import InvestorIn
 from app.projects.models import Project
+from app.projects.schemas import InvestorIn
 from tests.conftest import count, csrf_of
 
 VALID_CODE = "91140100MA0K9ABC10"

@@ -10,10 +10,9 @@ from sqlmodel import Session
 
 from app.clock import local_text
 from app.errors import Conflict, StaleVersion, ValidationFailed
-from app.investors.models import Investor
-from app.investors.schemas import InvestorIn
-from app.projects.models import LeaderAssignment, Project, StageEvent, StatusChange
+from app.projects.models import Investor, LeaderAssignment, Project, StageEvent, StatusChange
 from app.projects.schemas import (
+    InvestorIn,
     LeaderAssignIn,
     MoveBackIn,
     PauseIn,
@@ -436,8 +435,8 @@ def test_a_pause_cannot_be_dated_before_the_last_move(session, staff, leader, ma
 
 
 def test_resending_a_contact_does_not_duplicate_it(session, staff):
-    from app.investors.models import InvestorContact
-    from app.investors.schemas import ContactIn
+    from app.projects.models import InvestorContact
+    from app.projects.schemas import ContactIn
 
     contact = ContactIn(name="陈经理", phone="13812341234")
     first = create_project(session, project_input(investor=InvestorIn(

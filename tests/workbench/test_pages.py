@@ -84,15 +84,17 @@ def test_idle_card_lists_idle_projects_and_its_count_is_the_lists(client, signed
     idle = make_project(name="二十天未跟进的风电项目")
     fresh = make_project(name="昨天跟进的药茶项目")
     never = make_project(name="从未跟进的家居项目")
+    make_project(name="今天才报送的物流项目")  # never followed up, but idle since today only
     set_follow_up(session, idle, last_days_ago=20)
     set_follow_up(session, fresh, last_days_ago=1)
-    del never
+    never.first_reported_at = utcnow() - timedelta(days=20)
+    session.commit()
 
     page = client.get("/")
     card = section(page.text, "idle")
     assert "二十天未跟进的风电项目" in card and "20 天未跟进" in card
     assert "从未跟进的家居项目" in card and "从未跟进" in card
-    assert "昨天跟进的药茶项目" not in card
+    assert "昨天跟进的药茶项目" not in card and "今天才报送的物流项目" not in card
     assert card_href(page.text, "idle") == "/projects?idle_days=14&amp;status=active"
     assert card_count(page.text, "idle") == 2
     assert list_count(client, "/projects?idle_days=14&status=active") == 2

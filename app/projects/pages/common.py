@@ -1,12 +1,12 @@
-"""What the project pages share: reading the list query string, labels, URL building."""
+"""What the project pages share: reading the list query string, labels, the page's links."""
 
 from typing import Any, get_origin
-from urllib.parse import urlencode
 
 from fastapi import Request
 from pydantic import ValidationError
 
 from app.i18n import _
+from app.projects.links import projects_href
 from app.projects.schemas import FIELD_LABELS, ProjectFilters
 from app.projects.stages import KEY_LEVEL_LABELS, STAGE_LABELS, STATUS_LABELS
 from app.web.forms import field_errors
@@ -40,32 +40,36 @@ def query_dict(request: Request) -> dict[str, Any]:
     return data
 
 
-def parse_filters(request: Request, locale: str) -> tuple[ProjectFilters, dict[str, str]]:
-    """Filters from the URL; a bad value is named and dropped, the rest still apply."""
+def _read_filters(request: Request) -> tuple[ProjectFilters, ValidationError | None]:
+    """The filters in the URL; a bad value is dropped (and its error returned), the rest
+    still apply."""
     data = {k: v for k, v in query_dict(request).items() if k in ProjectFilters.model_fields}
     try:
-        return ProjectFilters.model_validate(data), {}
+        return ProjectFilters.model_validate(data), None
     except ValidationError as exc:
-        errors = field_errors(exc, FILTER_LABELS, locale)
         bad = {str(e["loc"][0]) for e in exc.errors()}
         kept = {k: v for k, v in data.items() if k not in bad}
-        return ProjectFilters.model_validate(kept), errors
+        return ProjectFilters.model_validate(kept), exc
+
+
+def parse_filters(request: Request, locale: str) -> tuple[ProjectFilters, dict[str, str]]:
+    """Filters from the URL; a bad value is named and dropped, the rest still apply."""
+    filters, exc = _read_filters(request)
+    return filters, (field_errors(exc, FILTER_LABELS, locale) if exc else {})
 
 
 def url_with(request: Request, path: str | None = None, **changes: Any) -> str:
-    """The current URL's query with some parameters replaced (None removes one)."""
-    data = query_dict(request)
-    for key, value in changes.items():
-        if value is None or value == "" or value == []:
-            data.pop(key, None)
-        else:
-            data[key] = value
-    pairs = []
-    for key, value in data.items():
-        for item in value if isinstance(value, list) else [value]:
-            pairs.append((key, item))
-    query = urlencode(pairs)
-    return (path or request.url.path) + (f"?{query}" if query else "")
+    """The current page's address with some parameters replaced (None removes one): its
+    filters as app.projects.links writes them, then its other parameters (sort, page…)."""
+    filters, _exc = _read_filters(request)
+    # As in a query string, one value of a repeated filter (stage=contact) is a list of one.
+    filter_changes = {k: [v] if k in MULTI_VALUE and isinstance(v, str) and v else v
+                      for k, v in changes.items() if k in ProjectFilters.model_fields}
+    params = {k: v for k, v in query_dict(request).items()
+              if k not in ProjectFilters.model_fields}
+    params.update({k: v for k, v in changes.items() if k not in ProjectFilters.model_fields})
+    return projects_href(filters, path=path or request.url.path, params=params,
+                         **{k: None if v == "" else v for k, v in filter_changes.items()})
 
 
 # The labels the project templates look codes up in (each kept beside its enum).

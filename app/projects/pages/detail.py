@@ -15,28 +15,29 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
+from app.accounts.people import colleagues, leaders
 from app.accounts.permissions import Actor, Permission
 from app.activities.schemas import ACTIVITY_KIND_LABELS, ActivityCreate
 from app.activities.service import add_activity
-from app.audit.history import history_for_project
+from app.activities.timeline import project_timeline
+from app.audit_trail.history import history_for_project
 from app.clock import local_date, local_datetime
 from app.config import get_settings
 from app.db import utcnow
 from app.errors import AppError, Conflict, PermissionDenied, StaleVersion, ValidationFailed
 from app.i18n import _, translate
-from app.investors.schemas import OWNERSHIP_LABELS
-from app.investors.service import project_contacts
-from app.lookups.service import colleagues, leaders, lookup_options
+from app.lookups.service import lookup_options
 from app.projects.confidential import CONFIDENTIAL_FIELDS
+from app.projects.idle import idle_days
 from app.projects.pages.common import LABELS
 from app.projects.queries import (
     project_detail,
     project_milestones,
     project_team,
-    project_timeline,
 )
 from app.projects.schemas import (
     FIELD_LABELS,
+    OWNERSHIP_LABELS,
     LeaderAssignIn,
     MoveBackIn,
     PauseIn,
@@ -47,9 +48,13 @@ from app.projects.schemas import (
     TransitionIn,
 )
 from app.projects.service import (
+    Move,
+    Moves,
     add_team_member,
     advance_stage,
     assign_leader,
+    assignable_leaders,
+    available_moves,
     ensure_can_change,
     move_back,
     pause_project,
@@ -166,21 +171,26 @@ def _may(actor: Actor, project: Any, permission: Permission) -> bool:
     return True
 
 
-def allowed_actions(actor: Actor, project: Any) -> dict[str, bool]:
-    """The buttons to show; the services still enforce every rule."""
+def allowed_actions(actor: Actor, project: Any, moves: Moves) -> dict[str, bool]:
+    """The buttons to show: the moves `available_moves` allows, and the other actions the
+    object rules allow; the services still enforce every rule."""
     update = _may(actor, project, Permission.project_update)
-    status, stage = project.status, project.stage
     return {
+        **{move.value: moves.allows(move) for move in Move},
         "edit": update,
-        "advance": update and status == Status.active and stage != Stage.achieved,
-        "back": update and status != Status.terminated and stage != Stage.contact,
-        "pause": update and status == Status.active,
-        "resume": update and status == Status.paused,
-        "terminate": update and status != Status.terminated,
         "leader": _may(actor, project, Permission.project_assign_leader),
         "activity": _may(actor, project, Permission.activity_create),
         "team": update,
     }
+
+
+def _advance_note(project: Any, moves: Moves, locale: str) -> str | None:
+    """Why an active project cannot move forward (its leader missing, the last stage)."""
+    refusal = moves.refusals[Move.advance]
+    if refusal is None or isinstance(refusal, PermissionDenied) or \
+            project.status != Status.active:
+        return None
+    return refusal.detail(locale)
 
 
 def evidence_fields(current: str, target: str | None) -> list[str]:
@@ -188,11 +198,6 @@ def evidence_fields(current: str, target: str | None) -> list[str]:
     if target not in Stage.__members__:
         return []
     return [field for _stage, field in evidence_needed(Stage(current), Stage(target))]
-
-
-def _next_stage(current: str) -> str | None:
-    rank = Stage(current).rank
-    return STAGE_ORDER[rank].value if rank < len(STAGE_ORDER) else None
 
 
 def _now_local_input() -> str:
@@ -231,28 +236,21 @@ def _done(request: Request, project_id: int, next_url: str | None = None) -> Res
 
 # --- the page ------------------------------------------------------------------------------
 
-def _days_since(moment: datetime | date | None, today: date) -> int | None:
-    if moment is None:
-        return None
-    if isinstance(moment, datetime):
-        moment = local_date(moment)
-    return max(0, (today - moment).days)
-
-
 def _form_context(db: DbSession, actor: Actor, project: Any, action: str,
                   values: dict[str, Any]) -> dict[str, Any]:
-    """What one action form needs besides the project row: its choices."""
+    """What one action form needs besides the project row: its choices (the stages
+    `available_moves` allows)."""
     context: dict[str, Any] = {}
     if action == "advance":
-        target = values.get("to_stage") or _next_stage(project.stage)
-        context["advance_stages"] = [s for s in STAGE_ORDER
-                                     if s.rank > Stage(project.stage).rank]
+        stages = available_moves(actor, project).targets(Move.advance)
+        target = values.get("to_stage") or (stages[0].value if stages else None)
+        context["advance_stages"] = stages
         context["evidence"] = evidence_fields(project.stage, target)
         values.setdefault("to_stage", target)
     elif action == "back":
-        context["back_stages"] = [s for s in STAGE_ORDER if s.rank < Stage(project.stage).rank]
+        context["back_stages"] = available_moves(actor, project).targets(Move.back)
     elif action == "leader":
-        context["leader_choices"] = _people(leaders(db))
+        context["leader_choices"] = _people(assignable_leaders(db, actor, project.county_code))
     elif action == "activity":
         context["leader_choices"] = _people(leaders(db))
         values.setdefault("happened_at", _now_local_input())
@@ -269,7 +267,8 @@ def _page(request: Request, db: DbSession, actor: Actor, project: Any, *,
     project_id = project.id
     tab = tab if tab in TAB_KEYS else "followups"
     today = local_date()
-    can = allowed_actions(actor, project)
+    moves = available_moves(actor, project)
+    can = allowed_actions(actor, project, moves)
     forms: dict[str, dict[str, Any]] = {a: {} for a in ACTION_FIELDS}
     if open_action is not None:
         forms[open_action] = dict(values or {})
@@ -279,21 +278,19 @@ def _page(request: Request, db: DbSession, actor: Actor, project: Any, *,
         choices.update(_form_context(db, actor, project, action, forms[action]))
     timeline = project_timeline(db, actor, project_id, limit=TIMELINE_LIMIT)
     tab_data: dict[str, Any] = {}
-    if tab == "investor":
-        tab_data["contacts"] = project_contacts(db, actor, project_id)
-        tab_data["can_unmask"] = actor.can(Permission.contact_unmask)
-    elif tab == "history":
+    if tab == "history":
         tab_data["history"] = list(reversed(history_for_project(db, actor, project_id)))
     return render(
         request, TEMPLATE, block=block, status=status, active_nav="projects",
         headers={"Vary": "HX-Request"},
         project=project, project_id=project_id, can=can, tab=tab, tabs=TABS,
+        advance_note=_advance_note(project, moves, request.state.locale),
         timeline=timeline, timeline_full=len(timeline) >= TIMELINE_LIMIT,
         follow_ups=[e for e in timeline if e.kind == "activity"],
         team=project_team(db, actor, project_id),
         milestones=project_milestones(db, actor, project_id) if tab == "team" else [],
-        idle_days=_days_since(project.last_activity_at, today),
-        stage_days=_days_since(project.stage_entered_on, today), today=today,
+        idle_days=idle_days(project.last_activity_at, project.first_reported_at, today),
+        stage_days=max(0, (today - project.stage_entered_on).days), today=today,
         open_action=open_action if open_action in MODAL_ACTIONS else None,
         active_form=open_action, forms=forms, errors=errors or {}, **choices, **tab_data,
         **_labels(),
@@ -317,10 +314,14 @@ def _action_form(request: Request, db: DbSession, actor: Actor, project_id: int,
     """One action's form: the block alone for HTMX, else the page with the form open."""
     project = project_detail(db, actor, project_id)
     values = {**values, "next": local_target(next_url) or ""}
-    target = values.get("to_stage")
-    if (action == "advance" and target in Stage.__members__
-            and Stage(target).rank < Stage(project.stage).rank):
-        action = "back"  # "move to" an earlier stage (the kanban's menu) is a move back
+    if errors is None and action in MODAL_ACTIONS:
+        # Asked for a form: a move the project cannot make says why at once (never
+        # another move in its place: "advance" to an earlier stage is refused).
+        refusal = _refusal(actor, project, action, values.get("to_stage"))
+        if isinstance(refusal, PermissionDenied):
+            raise refusal
+        if refusal is not None:
+            errors, status = app_error_fields(refusal, request.state.locale), refusal.status
     if not is_htmx(request):
         tab = "team" if action == "team" else "followups"
         return _page(request, db, actor, project, tab=tab, open_action=action,
@@ -330,6 +331,15 @@ def _action_form(request: Request, db: DbSession, actor: Actor, project_id: int,
     return render(request, TEMPLATE, block=f"{action}_form", status=status, project=project,
                   forms=forms, active_form=action, errors=_placed(errors or {}, action),
                   **context, **_labels())
+
+
+def _refusal(actor: Actor, project: Any, action: str, to_stage: Any) -> AppError | None:
+    """Why `available_moves` refuses this form's move (to `to_stage`, if one is named)."""
+    if action not in Move.__members__:
+        return None
+    stage = Stage(to_stage) if isinstance(to_stage, str) and to_stage in Stage.__members__ \
+        else None
+    return available_moves(actor, project).refusal(Move(action), stage)
 
 
 def _refused(request: Request, db: DbSession, actor: Actor, project_id: int, action: str,
@@ -547,6 +557,22 @@ async def advance(
     except (ValidationFailed, Conflict, StaleVersion) as exc:
         return _refused(request, db, actor, project_id, "advance", exc, typed, next_url)
     return _done(request, project_id, next_url)
+
+
+@router.get("/projects/{project_id}/move")
+async def move_form(
+    request: Request, db: DbSession, project_id: PathId,
+    actor: Annotated[Actor, requires(Permission.project_update)],
+    to_stage: Annotated[str, Query(max_length=16)] = "",
+) -> Response:
+    """The kanban's "move to…" without JavaScript: the form of the move that reaches the
+    stage chosen (forward or, with a reason, back), or why it cannot be made."""
+    project = project_detail(db, actor, project_id)
+    action = "advance"
+    if to_stage in Stage.__members__:
+        action = available_moves(actor, project).to(Stage(to_stage)).value
+    return _action_form(request, db, actor, project_id, action, values={"to_stage": to_stage},
+                        next_url=request.query_params.get("next"))
 
 
 def _simple_action(action: str, model: type, service: Any,

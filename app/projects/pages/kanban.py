@@ -1,6 +1,7 @@
 """项目看板: one column per stage with its count and Σ总投资, the most recently updated cards,
-and moves by drag-and-drop or the keyboard's 移动到… menu. Moves post to the project's
-stage forms (app.projects.pages.detail); this page only reads."""
+and moves by drag-and-drop or the keyboard's 移动到… menu, offering the moves
+app.projects.service.available_moves allows. Moves post to the project's stage forms
+(app.projects.pages.detail); this page only reads."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -9,12 +10,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from app.accounts.people import leaders
 from app.accounts.permissions import Actor, Permission
 from app.clock import local_date
-from app.lookups.service import leaders, lookup_options
+from app.lookups.service import lookup_options
+from app.projects.idle import idle_days
 from app.projects.pages.common import LABELS, parse_filters, query_dict, url_with
 from app.projects.queries import kanban_columns
-from app.projects.stages import STAGE_ORDER
+from app.projects.service import Move, available_moves
+from app.projects.stages import Stage
 from app.web.deps import DbSession, requires
 from app.web.templating import render
 
@@ -26,17 +30,20 @@ PER_COLUMN = 30
 class Card:
     row: Any
     days_in_stage: int
-    idle_days: int | None  # None: never followed up
+    idle_days: int  # app.projects.idle: since the first report if never followed up
+    forward: list[Stage]  # where `available_moves` lets it go, nearest first
+    back: list[Stage]
 
     @property
     def movable(self) -> bool:
-        return self.row.status != "terminated"
+        return bool(self.forward or self.back)
 
 
-def _card(row: Any, today: date) -> Card:
-    idle = None if row.last_activity_at is None else (today - local_date(row.last_activity_at)).days
+def _card(actor: Actor, row: Any, today: date) -> Card:
+    moves = available_moves(actor, row)
     return Card(row=row, days_in_stage=max(0, (today - row.stage_entered_on).days),
-                idle_days=max(0, idle) if idle is not None else None)
+                idle_days=idle_days(row.last_activity_at, row.first_reported_at, today),
+                forward=moves.targets(Move.advance), back=moves.targets(Move.back))
 
 
 @router.get("/projects/kanban")
@@ -51,8 +58,9 @@ async def project_kanban(
     return render(
         request, "projects/kanban.html", block="board", active_nav="kanban",
         headers={"Vary": "HX-Request"},
-        columns=columns, cards={c.stage: [_card(r, today) for r in c.cards] for c in columns},
-        stages=[s.value for s in STAGE_ORDER], query=query_dict(request),
+        columns=columns,
+        cards={c.stage: [_card(actor, r, today) for r in c.cards] for c in columns},
+        query=query_dict(request),
         filter_errors=filter_errors, options=lookup_options(db, actor), leaders=leaders(db),
         url_with=url_with, can_move=actor.can(Permission.project_update),
         list_url=url_with(request, "/projects"), here=url_with(request), **LABELS,

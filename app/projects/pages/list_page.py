@@ -5,10 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from app.accounts.people import leaders
 from app.accounts.permissions import Actor, Permission
 from app.errors import AppError
 from app.i18n import _
-from app.lookups.service import leaders, lookup_options
+from app.lookups.service import lookup_options
 from app.projects.pages.common import LABELS, parse_filters, query_dict, url_with
 from app.projects.queries import list_projects
 from app.projects.service import delete_view, save_view, saved_views

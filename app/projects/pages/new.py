@@ -9,13 +9,12 @@ from fastapi.responses import Response
 from app.accounts.permissions import Actor, Permission
 from app.errors import Conflict, ValidationFailed
 from app.i18n import _, translate
-from app.investors.schemas import OWNERSHIP_LABELS
-from app.investors.service import clean_credit_code
-from app.lookups.service import LookupOptions, leaders, lookup_options
+from app.lookups.service import LookupOptions, lookup_options
+from app.projects.investors import clean_credit_code
 from app.projects.pages.common import LABELS
 from app.projects.queries import duplicate_candidates
-from app.projects.schemas import FIELD_LABELS, ProjectCreate
-from app.projects.service import create_project
+from app.projects.schemas import FIELD_LABELS, OWNERSHIP_LABELS, ProjectCreate
+from app.projects.service import assignable_leaders, create_project
 from app.web.deps import DbSession, requires
 from app.web.forms import app_error_fields, form_to_dict, validate_form
 from app.web.redirects import see_other
@@ -75,8 +74,10 @@ def _page(request: Request, db: DbSession, actor: Actor, *, form: dict[str, str]
         request, "projects/new.html", block="project_form", status=status,
         active_nav="projects", form=form, errors=errors or {},
         options=options, chain_links=_children(options.chain_links, form.get("chain")),
-        zones=_children(options.zones, form.get("county")), leaders=leaders(db),
-        ownership=OWNERSHIP_LABELS.items(), duplicates=duplicates, duplicate_error=duplicate_error,
+        zones=_children(options.zones, form.get("county")),
+        leaders=assignable_leaders(db, actor, form.get("county") or None),
+        ownership=OWNERSHIP_LABELS.items(), duplicates=duplicates,
+        duplicate_error=duplicate_error,
         conflict=conflict, county_locked=actor.county_code is not None, **LABELS,
     )
 
@@ -125,6 +126,18 @@ async def project_new_zones(
     options = lookup_options(db, actor)
     return render_fragment(request, "projects/new.html", "zone_field", options=options,
                   zones=_children(options.zones, county), form={"county": county}, errors={})
+
+
+@router.get("/projects/new/leaders")
+async def project_new_leaders(
+    request: Request, db: DbSession,
+    actor: Annotated[Actor, requires(Permission.project_create)],
+    county: Annotated[str, Query(max_length=32)] = "",
+    leader_id: Annotated[str, Query(max_length=20)] = "",
+) -> Response:
+    return render_fragment(request, "projects/new.html", "leader_field",
+                           leaders=assignable_leaders(db, actor, county or None),
+                           form={"leader_id": leader_id}, errors={})
 
 
 @router.post("/projects/new")
