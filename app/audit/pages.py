@@ -16,7 +16,7 @@ from app.accounts.permissions import ROLE_LABELS, Actor, Permission
 from app.audit.models import ACTION_LABELS, OUTCOME_LABELS, Outcome
 from app.audit_trail.history import Change, action_label, changes_of
 from app.audit_trail.service import AuditEntry, search
-from app.clock import local_datetime, local_midnight
+from app.clock import local_midnight, local_text
 from app.i18n import _
 from app.inputs import MAX_ROW_ID
 from app.web.deps import DbSession, requires
@@ -89,7 +89,7 @@ class AuditRow:
 def _row(event: AuditEntry) -> AuditRow:
     return AuditRow(
         id=event.id or 0,
-        time=local_datetime(event.occurred_at).strftime("%Y-%m-%d %H:%M:%S"),
+        time=local_text(event.occurred_at, seconds=True),
         username=event.username,
         roles=[ROLE_LABELS.get(role, role) for role in event.roles.split(",") if role],
         ip=event.ip,

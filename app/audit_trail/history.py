@@ -5,7 +5,7 @@ left out of everyone else's rows.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from sqlmodel import Session
@@ -13,6 +13,7 @@ from sqlmodel import Session
 from app.accounts.permissions import Actor, Permission
 from app.audit.models import ACTION_LABELS
 from app.audit_trail.service import AuditEntry, object_history
+from app.clock import local_text
 from app.i18n import _
 from app.projects.schemas import FIELD_LABELS
 from app.projects.service import get_project
@@ -65,8 +66,19 @@ def action_label(action: str) -> str:
     return ACTION_LABELS.get(action, action)
 
 
+def _shown(name: str, value: Any) -> Any:
+    """A recorded timestamp (a `_at` column, kept in UTC) as a person reads it: local."""
+    if not (name.endswith("_at") and isinstance(value, str)):
+        return value
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return local_text(moment if moment.tzinfo else moment.replace(tzinfo=UTC), seconds=True)
+
+
 def changes_of(entry: AuditEntry) -> list[Change]:
-    return [Change(field_label(name), values[0], values[1])
+    return [Change(field_label(name), _shown(name, values[0]), _shown(name, values[1]))
             for name, values in entry.changes.items()]
 
 

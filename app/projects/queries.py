@@ -5,6 +5,7 @@ another county's project. Rows are read as plain Core rows (never thousands of O
 objects) and each page costs a fixed number of statements.
 """
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -76,7 +77,7 @@ def filter_clauses(filters: ProjectFilters, *, now: datetime | None = None) -> l
     if filters.leader_id is not None:
         clauses.append(Project.leader_id == filters.leader_id)
     if filters.q:
-        clauses.append(Project.search_text.contains(filters.q.lower(), autoescape=True))
+        clauses.append(keyword_matches(filters.q))
     if filters.min_investment is not None:
         clauses.append(Project.total_investment >= filters.min_investment)
     if filters.max_investment is not None:
@@ -96,6 +97,21 @@ def filter_clauses(filters: ProjectFilters, *, now: datetime | None = None) -> l
         clauses.append(Project.next_follow_up_on <= filters.follow_up_due_by)
     clauses += _milestone_clauses(filters)
     return clauses
+
+
+def keyword_matches(keyword: str) -> Any:
+    """The list's keyword: names, code and pinyin (`search_text`), or part of the investor's
+    credit code (91140100MA0K9ABC10, typed in any case, with spaces or full-width). Like
+    its name, a confidential project's investor is not searchable: a viewer it is masked
+    from (app.projects.confidential) must not learn whose project it is by finding it."""
+    matches = Project.search_text.contains(keyword.lower(), autoescape=True)
+    code = "".join(unicodedata.normalize("NFKC", keyword).split()).upper()
+    if not (code.isascii() and code.isalnum()):
+        return matches  # no credit code holds anything else
+    owner = aliased(Investor)  # its own FROM: the list joins Investor already
+    by_credit_code = Project.investor_id.in_(
+        select(owner.id).where(owner.credit_code.contains(code, autoescape=True)))
+    return sa.or_(matches, sa.and_(sa.not_(Project.is_confidential), by_credit_code))
 
 
 def _milestone_clauses(filters: ProjectFilters) -> list[Any]:

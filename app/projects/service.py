@@ -23,7 +23,7 @@ from app.accounts.models import User, UserRole
 from app.accounts.people import PersonOption
 from app.accounts.permissions import MATRIX, Actor, Permission, Role
 from app.audit.service import diff, record
-from app.clock import local_date
+from app.clock import local_date, local_text
 from app.db import utcnow
 from app.errors import (
     AppError,
@@ -291,7 +291,7 @@ def create_project(session: Session, data: ProjectCreate, *, actor: Actor,
             code=first.code,
             name=shown_names(session, actor, [first.id])[first.id],
             county=_county_name(session, first.county_code),
-            reported=first.first_reported_at.isoformat(timespec="minutes"),
+            reported=local_text(first.first_reported_at),
             project_id=first.id,
         )
 

@@ -414,7 +414,7 @@ def test_an_invalid_edit_is_refused_with_the_message_beside_the_field(client, si
     answer = client.post(f"/projects/{project.id}/edit",
                          data={**fields, "total_investment": "很多", "csrf_token": token},
                          follow_redirects=False)
-    assert answer.status_code == 422 and "总投资须为数字" in answer.text
+    assert answer.status_code == 422 and "总投资请以万元填写" in answer.text
     assert 'value="很多"' in answer.text
     cleared = client.post(f"/projects/{project.id}/edit",
                           data={**fields, "name": "", "csrf_token": token},

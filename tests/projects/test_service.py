@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from pydantic import ValidationError
 
-from app.clock import local_date
+from app.clock import local_date, local_text
 from app.errors import Conflict, StaleVersion, ValidationFailed
 from app.projects.models import Investor, LeaderAssignment, Project, StatusChange
 from app.projects.schemas import (
@@ -129,7 +129,7 @@ def test_same_credit_code_is_a_conflict_naming_the_existing_project(session, sta
     params = refused.value.params
     assert params["code"] == first.code
     assert params["county"] == "尧都区"
-    assert params["reported"].startswith(first.first_reported_at.isoformat()[:10])
+    assert params["reported"] == local_text(first.first_reported_at)  # as people read it
     assert count(session, Project) == 1
 
 
