@@ -56,7 +56,7 @@ def test_the_idle_card_and_its_filter_count_local_days(session, make_project, st
     card = idle_projects(session, staff, now=MORNING)
     notes = {item.row.name: [(n.message, n.params) for n in item.notes] for item in card.items}
     assert notes == {
-        "十四天前晚上跟进的项目": [("{n} days without follow-up", {"n": 14})],
+        "十四天前晚上跟进的项目": [("{n} day without follow-up", {"n": 14})],
         "十四天前报送从未跟进的项目": [("Never followed up", {})],
     }
     assert card.total == 2
