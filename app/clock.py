@@ -18,3 +18,9 @@ def local_midnight(day: date) -> datetime:
     """The instant the bureau's local `day` begins, in UTC: local days [a, b] are the
     instants from local_midnight(a) up to, not including, local_midnight(b + 1 day)."""
     return datetime.combine(day, time.min, tzinfo=get_settings().tz).astimezone(UTC)
+
+
+def local_text(moment: datetime, *, seconds: bool = False) -> str:
+    """A moment as a person reads it, on a page or in a message: the bureau's local time
+    (2027-03-01 10:00), never the stored UTC instant."""
+    return local_datetime(moment).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")

@@ -1,18 +1,25 @@
-"""Test database: migrated once per run with `alembic upgrade head`; each test rolls back.
+"""Test database: migrated once per worker with `alembic upgrade head`; each test rolls back.
 
 TEST_DATABASE_URL picks the database (default: a temporary SQLite file). For PostgreSQL a
 throw-away database is created beside the one named and dropped at the end.
+
+pytest-xdist runs the suite on one worker per core (`-n auto` in pyproject.toml). Session
+fixtures are per worker: each worker migrates one template database and copies it for the
+databases its tests need (SQLite: the file; PostgreSQL: CREATE DATABASE ... TEMPLATE).
+Tests that must share one worker carry `pytest.mark.xdist_group(name)`.
 """
 
 import json
 import os
 import re
 import secrets
+import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,6 +33,7 @@ from alembic.config import Config
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
+from typer.testing import CliRunner, Result
 
 from app.accounts.permissions import Actor
 from app.accounts.service import create_user
@@ -39,6 +47,11 @@ from app.projects.stages import STAGE_ORDER, Stage
 
 TEST_PASSWORD = "Test-pass-2026"
 ALL_SCOPES = list(SCOPES)
+# Tests that serve on a local port run on one worker, one after the other: no two probe
+# for a free port at once, and one live server and one Chromium are enough. Tests that read
+# a copy of the demo data set run there too (the browser's demo server is one), so the
+# demo is built once.
+SERVES_ON_A_PORT = USES_THE_DEMO = pytest.mark.xdist_group("demo_and_live_servers")
 
 
 def production_env() -> dict[str, str]:
@@ -61,17 +74,24 @@ def alembic_config(url: str) -> Config:
 
 
 @contextmanager
-def throwaway_database(folder: Path) -> Iterator[str]:
-    """An empty database of the kind TEST_DATABASE_URL names (default: SQLite in `folder`);
-    on PostgreSQL created beside the one named and dropped afterwards."""
+def throwaway_database(folder: Path, template: str | None = None) -> Iterator[str]:
+    """A database of the kind TEST_DATABASE_URL names (default: SQLite in `folder`), empty or
+    a copy of `template` (a database nothing is connected to); on PostgreSQL created beside
+    the one named and dropped afterwards."""
     base = os.environ.get("TEST_DATABASE_URL")
     if not base or base.startswith("sqlite"):
-        yield f"sqlite:///{folder / f'test-{uuid.uuid4().hex[:8]}.db'}"
+        path = folder / f"test-{uuid.uuid4().hex[:8]}.db"
+        if template:
+            with closing(sqlite3.connect(make_url(template).database)) as source, \
+                    closing(sqlite3.connect(path)) as copy:
+                source.backup(copy)
+        yield f"sqlite:///{path}"
         return
     name = f"zs_test_{uuid.uuid4().hex[:10]}"
+    copy_of = f' TEMPLATE "{make_url(template).database}"' if template else ""
     admin = create_db_engine(base).execution_options(isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"{copy_of}')
     try:
         yield make_url(base).set(database=name).render_as_string(hide_password=False)
     finally:
@@ -81,11 +101,68 @@ def throwaway_database(folder: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def fresh_engine(tmp_path: Path) -> Iterator[Engine]:
+def empty_database(tmp_path: Path) -> Iterator[str]:
+    """An empty database of the kind under test, for tests that migrate it themselves."""
+    with throwaway_database(tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database at head, migrated once per worker and only ever copied."""
+    with throwaway_database(tmp_path_factory.mktemp("template")) as url:
+        command.upgrade(alembic_config(url), "head")
+        yield url
+
+
+@dataclass
+class DemoBuild:
+    url: str
+    summary: Any  # app.demo.DemoSummary
+    password_hashes: int  # argon2 hashes made while loading
+    progress: list[tuple[int, int]]
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory,
+                  migrated_template: str) -> Iterator[DemoBuild]:
+    """A database holding the demo data set, committed, and what loading it did: built once
+    per worker (it is the suite's costliest setup) and only ever copied (`USES_THE_DEMO`)."""
+    from argon2 import PasswordHasher
+
+    from app.db import session_scope
+    from app.demo import load_demo
+
+    hashed: list[str] = []
+    progress: list[tuple[int, int]] = []
+    real_hash = PasswordHasher.hash
+
+    def counted_hash(hasher: PasswordHasher, password: str | bytes, **options: Any) -> str:
+        hashed.append(str(password))
+        return real_hash(hasher, password, **options)
+
+    with throwaway_database(tmp_path_factory.mktemp("demo"), migrated_template) as url:
+        engine = create_db_engine(url)
+        with session_scope(engine=engine) as session, pytest.MonkeyPatch.context() as patch:
+            patch.setattr(PasswordHasher, "hash", counted_hash)
+            summary = load_demo(session, progress=lambda done, total:
+                                progress.append((done, total)))
+        engine.dispose()
+        yield DemoBuild(url, summary, len(hashed), progress)
+
+
+@pytest.fixture
+def demo_database(tmp_path: Path, demo_template: DemoBuild) -> Iterator[str]:
+    """A copy of the demo database that a test may change as it likes."""
+    with throwaway_database(tmp_path, demo_template.url) as url:
+        yield url
+
+
+@pytest.fixture
+def fresh_engine(tmp_path: Path, migrated_template: str) -> Iterator[Engine]:
     """A migrated database of its own whose transactions really commit, for races: the
     rolled-back test connection is one connection and cannot show one."""
-    with throwaway_database(tmp_path) as url:
-        command.upgrade(alembic_config(url), "head")
+    with throwaway_database(tmp_path, migrated_template) as url:
         engine = create_db_engine(url)
         try:
             yield engine
@@ -132,14 +209,13 @@ def live_client(app: Any) -> TestClient:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with throwaway_database(tmp_path_factory.mktemp("db")) as url:
+def database_url(tmp_path_factory: pytest.TempPathFactory, migrated_template: str) -> Iterator[str]:
+    with throwaway_database(tmp_path_factory.mktemp("db"), migrated_template) as url:
         yield url
 
 
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
-    command.upgrade(alembic_config(database_url), "head")
     engine = create_db_engine(database_url)
     yield engine
     engine.dispose()
@@ -224,6 +300,10 @@ def signed_in(client: TestClient, session: Session):
     return sign_in
 
 
+def bearer(token: str, **extra: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", **extra}
+
+
 @pytest.fixture
 def client_token(session: Session) -> Callable[..., str]:
     """Returns a function: create an agency client, commit, return its token (API tests,
@@ -242,8 +322,36 @@ def client_token(session: Session) -> Callable[..., str]:
     return make
 
 
+@pytest.fixture
+def token(client_token: Callable[..., str]) -> str:
+    """A city-wide client with every scope."""
+    return client_token()
+
+
+def new_project(**overrides: Any) -> dict[str, Any]:
+    """A valid body for POST /api/v1/projects."""
+    body: dict[str, Any] = {
+        "name": "年产5GW光伏组件项目", "investor": {"name": "江苏光能科技有限公司"},
+        "category": "industrial", "chain": "pv", "region": "csj", "method": "by_chain",
+        "county": "yaodu", "total_investment": "12500.00",
+    }
+    body.update(overrides)
+    return body
+
+
 def count(session: Session, table: Any, *where: Any) -> int:
     return session.scalar(sa.select(sa.func.count()).select_from(table).where(*where)) or 0
+
+
+def snapshot(session: Session, project: Any) -> tuple:
+    """What a refused change must leave as it was: the project's state and its rows."""
+    from app.activities.models import Activity
+    from app.projects.models import LeaderAssignment, StageEvent, StatusChange, TeamMember
+
+    session.refresh(project)
+    return (project.stage, project.status, project.leader_id, project.version,
+            *(count(session, table, table.project_id == project.id) for table in
+              (StageEvent, StatusChange, LeaderAssignment, Activity, TeamMember)))
 
 
 def make_actor(session: Session, username: str, name: str, roles: list[str],
@@ -401,6 +509,24 @@ def receiver() -> Iterator[Receiver]:
     yield r
     r.server.shutdown()
     r.server.server_close()
+
+
+def reset_cached_settings() -> None:
+    """Forget the cached settings and engine, after changing what they are read from."""
+    from app.config import get_settings
+    from app.db import get_engine
+
+    get_settings.cache_clear()
+    if get_engine.cache_info().currsize:
+        get_engine().dispose()
+    get_engine.cache_clear()
+
+
+def invoke(*args: str) -> Result:
+    """The `zhaoshang` command line, run in-process."""
+    from app import cli
+
+    return CliRunner().invoke(cli.app, list(args))
 
 
 @contextmanager

@@ -9,23 +9,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
-from typer.testing import CliRunner, Result
 
 from app import cli
 from app.accounts.models import User
 from app.accounts.service import user_roles, verify_password
-from app.config import get_settings
-from app.db import get_engine, session_scope
-from tests.conftest import production_env
-
-runner = CliRunner()
-
-
-def reset_cached_settings() -> None:
-    get_settings.cache_clear()
-    if get_engine.cache_info().currsize:
-        get_engine().dispose()
-    get_engine.cache_clear()
+from app.db import session_scope
+from tests.conftest import invoke, production_env, reset_cached_settings
 
 
 @pytest.fixture
@@ -36,10 +25,6 @@ def cli_database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
     reset_cached_settings()
     yield url
     reset_cached_settings()
-
-
-def invoke(*args: str) -> Result:
-    return runner.invoke(cli.app, list(args))
 
 
 def head_revision(url: str) -> str:

@@ -51,7 +51,7 @@ def test_production_refuses_a_short_repeated_or_guessable_secret(weak):
 @pytest.mark.parametrize("strong", [
     secrets.token_urlsafe(24), secrets.token_hex(16), secrets.token_urlsafe(48),
     secrets.token_hex(40), base64.urlsafe_b64encode(os.urandom(32)).decode(),
-])
+], ids=["urlsafe-24", "hex-16", "urlsafe-48", "hex-40", "base64-32"])  # xdist: same ids
 def test_production_accepts_a_random_secret(strong):
     assert production_settings(secret_key=strong).secret_key == strong
 

@@ -3,7 +3,6 @@ that encrypted the plain columns."""
 
 import base64
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -21,7 +20,7 @@ from app.db import create_db_engine
 from app.projects.investors import resolve_investor
 from app.projects.models import InvestorContact
 from app.projects.schemas import ContactIn, InvestorIn
-from tests.conftest import alembic_config, production_settings, throwaway_database
+from tests.conftest import alembic_config, production_settings
 
 K1 = "k1:" + base64.urlsafe_b64encode(bytes(range(32))).decode()
 K2 = "k2:" + base64.b64encode(bytes(range(100, 132))).decode()  # standard base64 works too
@@ -39,12 +38,6 @@ def data_keys(monkeypatch: pytest.MonkeyPatch) -> Iterator:
     yield use
     monkeypatch.undo()
     get_settings.cache_clear()
-
-
-@pytest.fixture
-def database_of_the_kind_under_test(tmp_path: Path) -> Iterator[str]:
-    with throwaway_database(tmp_path) as url:
-        yield url
 
 
 def stored_key_ids(session: Session) -> set[str]:
@@ -142,10 +135,10 @@ def seed_contacts_and_a_user(url: str, n: int) -> None:
 
 
 @pytest.fixture
-def seeded_under_k1(database_of_the_kind_under_test, data_keys, monkeypatch):
+def seeded_under_k1(empty_database, data_keys, monkeypatch):
     """Returns a function: the app's migrated database with n investors' contacts and a user,
     written under k1."""
-    url = database_of_the_kind_under_test
+    url = empty_database
     monkeypatch.setenv("DATABASE_URL", url)
     data_keys(K1)
     command.upgrade(alembic_config(url), "head")
@@ -212,8 +205,8 @@ def test_keys_new_prints_a_key_data_keys_accepts() -> None:
 # --- the migration -------------------------------------------------------------------------
 
 def test_the_migration_encrypts_existing_values_and_the_downgrade_restores_them(
-        database_of_the_kind_under_test, data_keys) -> None:
-    url = database_of_the_kind_under_test
+        empty_database, data_keys) -> None:
+    url = empty_database
     data_keys(K1)
     config = alembic_config(url)
     before = ScriptDirectory.from_config(config).get_revision(MIGRATION).down_revision

@@ -1,47 +1,24 @@
 """Migrations against a throw-away database of the kind under test (TEST_DATABASE_URL).
 
-These tests build their own database instead of using the shared fixtures: they need one
-that starts empty and that they may tear down to base.
+These tests use a database of their own (`empty_database`, or a copy of the demo's), not
+the shared one: they tear it down.
 """
 
-import os
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
-
-import psycopg
-import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (registers every table in SQLModel.metadata)
 from app.cli import alembic_config
 from app.db import create_db_engine
+from tests.conftest import USES_THE_DEMO
 
-
-def libpq_url(url: str) -> str:
-    """The URL psycopg understands: no SQLAlchemy driver suffix."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-@pytest.fixture
-def throwaway_url(tmp_path: Path) -> Iterator[str]:
-    base_url = os.environ.get("TEST_DATABASE_URL")
-    if not base_url or base_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'migrations.db'}"
-        return
-    name = f"zs_migr_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(libpq_url(base_url), autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(base_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(libpq_url(base_url), autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+BEFORE_SEEDS = "82c1eb46467f"  # the revision before 5a1f0c2d9e77 seeds the lookups
+LOOKUPS = ("region", "method", "category", "chain", "chain_link", "county", "zone")
+SEEDED = {"region": 9, "method": 8, "category": 4, "chain": 18, "chain_link": 46,
+          "county": 17, "zone": 7}
 
 
 def table_names(url: str) -> set[str]:
@@ -52,30 +29,61 @@ def table_names(url: str) -> set[str]:
         engine.dispose()
 
 
-def test_migrations_go_down_to_base_and_up_again_with_seeds(throwaway_url: str) -> None:
-    config = alembic_config(throwaway_url)
-
-    command.upgrade(config, "head")
-    command.downgrade(config, "base")
-    assert table_names(throwaway_url) <= {"alembic_version"}
-
-    command.upgrade(config, "head")
-    engine = create_db_engine(throwaway_url)
+def scalar(url: str, sql: str) -> object:
+    engine = create_db_engine(url)
     try:
         with engine.connect() as connection:
-            region = connection.execute(
-                sa.text("SELECT name FROM region WHERE code = 'jjj'")
-            ).scalar_one()
+            return connection.execute(sa.text(sql)).scalar_one()
     finally:
         engine.dispose()
-    assert region == "京津冀"
-    assert set(SQLModel.metadata.tables) <= table_names(throwaway_url)
 
 
-def test_models_and_migrations_agree(throwaway_url: str) -> None:
-    command.upgrade(alembic_config(throwaway_url), "head")
+def lookup_rows(url: str) -> dict[str, int]:
+    return {table: scalar(url, f"SELECT count(*) FROM {table}") for table in LOOKUPS}
 
-    engine = create_db_engine(throwaway_url)
+
+def test_migrations_go_down_to_base_and_up_again_with_seeds(empty_database: str) -> None:
+    config = alembic_config(empty_database)
+
+    command.upgrade(config, "head")
+    assert lookup_rows(empty_database) == SEEDED
+    command.downgrade(config, BEFORE_SEEDS)  # no row uses a code: every seeded one goes
+    assert set(lookup_rows(empty_database).values()) == {0}
+    command.downgrade(config, "base")
+    assert table_names(empty_database) <= {"alembic_version"}
+
+    command.upgrade(config, "head")
+    assert scalar(empty_database, "SELECT name FROM region WHERE code = 'jjj'") == "京津冀"
+    assert set(SQLModel.metadata.tables) <= table_names(empty_database)
+
+
+@USES_THE_DEMO
+def test_with_the_demo_loaded_the_seeds_go_down_and_up_keeping_the_codes_in_use(
+        demo_database: str) -> None:
+    config = alembic_config(demo_database)
+    projects = scalar(demo_database, "SELECT count(*) FROM project")
+    assert projects >= 300 and lookup_rows(demo_database) == SEEDED
+
+    # The demo uses every seeded code, so going down keeps them all, and the projects whole.
+    command.downgrade(config, BEFORE_SEEDS)
+    assert lookup_rows(demo_database) == SEEDED
+    assert scalar(demo_database, "SELECT count(*) FROM project") == projects
+    assert scalar(demo_database, "SELECT count(*) FROM project JOIN county "
+                                 "ON county.code = project.county_code") == projects
+    command.upgrade(config, "head")  # adds nothing twice
+    assert lookup_rows(demo_database) == SEEDED
+
+    command.downgrade(config, "base")
+    assert table_names(demo_database) <= {"alembic_version"}
+    command.upgrade(config, "head")
+    assert lookup_rows(demo_database) == SEEDED
+    assert scalar(demo_database, "SELECT count(*) FROM project") == 0
+
+
+def test_models_and_migrations_agree(empty_database: str) -> None:
+    command.upgrade(alembic_config(empty_database), "head")
+
+    engine = create_db_engine(empty_database)
     try:
         with engine.connect() as connection:
             context = MigrationContext.configure(

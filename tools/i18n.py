@@ -39,10 +39,11 @@ def refresh(locale: str, template: Catalog) -> list[str]:
     for message in catalog:
         if not message.id:
             continue
-        if locale == "en" and not message.string:
+        plural = isinstance(message.id, tuple)  # ngettext: (singular, plural), a form each
+        if locale == "en" and not any(message.string if plural else [message.string]):
             message.string = message.id
-        if not message.string:
-            missing.append(str(message.id))
+        if not all(message.string if plural else [message.string]):
+            missing.append(str(message.id[0] if plural else message.id))
     with path.open("wb") as handle:
         write_po(handle, catalog, width=100, omit_header=False, ignore_obsolete=True,
                  include_lineno=False)  # file names only: line numbers churn merges

@@ -36,6 +36,7 @@ class Permission(StrEnum):
     project_update = "project.update"
     project_assign_leader = "project.assign_leader"
     project_delete = "project.delete"
+    project_restore = "project.restore"
     activity_create = "activity.create"
     contact_unmask = "contact.unmask"
     stats_read = "stats.read"
@@ -54,6 +55,8 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.project_update: frozenset({Role.admin, Role.leader, Role.staff, Role.client}),
     Permission.project_assign_leader: frozenset({Role.admin, Role.staff, Role.client}),
     Permission.project_delete: frozenset({Role.admin, Role.staff, Role.client}),
+    # The recycle bin: only an administrator sees deleted projects and brings them back.
+    Permission.project_restore: frozenset({Role.admin}),
     Permission.activity_create: frozenset({Role.admin, Role.leader, Role.staff, Role.client}),
     Permission.contact_unmask: frozenset({Role.admin, Role.leader, Role.staff, Role.supervisor}),
     Permission.stats_read: frozenset(_ALL_STAFF_ROLES | {Role.client}),

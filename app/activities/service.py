@@ -12,7 +12,7 @@ from app.accounts.permissions import Actor, Permission
 from app.activities.models import Activity, ActivityParticipant
 from app.activities.schemas import ActivityCreate
 from app.audit.service import record
-from app.clock import local_date
+from app.clock import local_date, local_text
 from app.db import utcnow
 from app.errors import ValidationFailed
 from app.i18n import _
@@ -91,7 +91,7 @@ def _check_follow_up(project: Project, follow_up: FollowUp) -> None:
     ensure_can_change(follow_up.actor, project, Permission.activity_create)
     if data.happened_at > follow_up.now:
         raise ValidationFailed(_("The time {moment} is in the future."), field="happened_at",
-                               moment=data.happened_at.isoformat(timespec="minutes"))
+                               moment=local_text(data.happened_at))
     if data.next_step and data.next_due_on is None:
         raise ValidationFailed(_("Give a due date for the next step."), field="next_due_on")
     if data.next_due_on is not None and data.next_due_on < local_date(data.happened_at):

@@ -50,6 +50,7 @@ class Cockpit:
     trend: list[TrendPoint]
     trend_links: dict[str, str]
     targets: list[TargetProgress]
+    kpi_targets: list[TargetProgress]  # the viewed period's (quarter's or year's) targets
     county_targets: list[CountyTargets]
     warnings: WarningPage
     warning_links: dict[str, str]
@@ -87,10 +88,13 @@ def cockpit(session: Session, actor: Actor, filters: ProjectFilters, *, year: in
     year_kpis = tot.kpis if plain and not quarter else totals(
         session, actor, scope, year_period, rules=rules, now=now).kpis
     targets = progress_of(year_kpis, stored, filters.county, year_period, today)
+    kpi_targets = targets
     if quarter:
         quarter_kpis = tot.kpis if plain else totals(session, actor, scope, period,
                                                      rules=rules, now=now).kpis
-        targets += progress_of(quarter_kpis, stored, filters.county, period, today)
+        # A quarter's cards compare with the quarter's targets, never the year's.
+        kpi_targets = progress_of(quarter_kpis, stored, filters.county, period, today)
+        targets = targets + kpi_targets
     counties: list[CountyTargets] = []
     if filters.county is None:
         counties = county_targets(session, actor, year_period, now=now, stored=stored,
@@ -106,7 +110,7 @@ def cockpit(session: Session, actor: Actor, filters: ProjectFilters, *, year: in
         by_county=grouped.rows["county"], by_chain=grouped.rows["chain"],
         by_dimension=grouped.rows[dimension],
         trend=tot.trend, trend_links=tot.trend_links,
-        targets=targets, county_targets=counties,
+        targets=targets, kpi_targets=kpi_targets, county_targets=counties,
         warnings=warnings,
         warning_links={name: warnings_href(filters, name)
                        for name in LIGHTS if warnings.counts[name]},

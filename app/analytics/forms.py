@@ -9,13 +9,15 @@ from decimal import Decimal
 from pydantic import TypeAdapter, ValidationError
 from starlette.datastructures import FormData
 
-from app.analytics.schemas import CITY_SCOPE, METRIC_LABELS, Metric, TargetCell
+from app.analytics.schemas import CITY_SCOPE, METRIC_LABELS, MONEY_METRICS, Metric, TargetCell
 from app.errors import FieldProblem, ValidationFailed
 from app.i18n import _
-from app.inputs import Amount
+from app.inputs import AMOUNT_FORMAT, Amount, Quantity
 
 CELL_PREFIX = "t."
 _AMOUNT: TypeAdapter[Decimal] = TypeAdapter(Amount)
+# A count ("2万" projects) is not in 万元: separators and full-width digits, but no unit.
+_COUNT: TypeAdapter[Decimal] = TypeAdapter(Quantity)
 
 
 @dataclass(frozen=True)
@@ -36,8 +38,9 @@ def read_target_grid(form: FormData) -> TargetGridForm:
 
 
 def target_values(cells: Mapping[str, str]) -> dict[TargetCell, Decimal | None]:
-    """Each posted cell's number (thousands commas allowed), None where left empty. Every
-    cell is read before any problem is raised, and each problem names its cell."""
+    """Each posted cell's number as people write it (app.inputs.parse_amount: 12,000 or
+    1.2亿 for amounts), None where left empty. Every cell is read before any problem is
+    raised, and each problem names its cell."""
     values: dict[TargetCell, Decimal | None] = {}
     problems: list[FieldProblem] = []
     for name, raw in cells.items():
@@ -46,12 +49,15 @@ def target_values(cells: Mapping[str, str]) -> dict[TargetCell, Decimal | None]:
             problems.append(FieldProblem(name, _("Unexpected field {label}."), {"label": name}))
             continue
         cell = TargetCell(None if parts[1] == CITY_SCOPE else parts[1], Metric(parts[2]))
-        text = raw.strip().replace(",", "")
+        text = raw.strip()
+        number = _AMOUNT if cell.metric.value in MONEY_METRICS else _COUNT
         try:
-            values[cell] = _AMOUNT.validate_python(text) if text else None
-        except ValidationError:
-            problems.append(FieldProblem(name, _("The {label} must be a number."),
-                                         {"label": _("target")}))
+            values[cell] = number.validate_python(text) if text else None
+        except ValidationError as exc:
+            unreadable = exc.errors()[0]["type"] == "amount_parsing"
+            problems.append(FieldProblem(
+                name, AMOUNT_FORMAT if unreadable else _("The {label} must be a number."),
+                {"label": _("target")}))
     if problems:
         raise ValidationFailed(problems[0].message, errors=problems, **problems[0].params)
     return values

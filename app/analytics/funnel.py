@@ -162,11 +162,12 @@ def totals(session: Session, actor: Actor, filters: ProjectFilters, period: Peri
         *(count_if(sa.and_(active, light == name)) for name in LIGHTS),
         count_if(reported), count_if(planned),
         count_if(sa.and_(planned, reached_on(STARTED).is_not(None))),
-        sum_if(reached_on(SIGNED).is_not(None), Project.agreed_amount)])
+        sum_if(_funds_base(end), Project.agreed_amount), count_if(_funds_base(end))])
     rows = counts.funnel()
     lights = {name: int(counts.extra(index) or 0) for index, name in enumerate(LIGHTS)}
     new_count, planned_count, planned_started = (int(counts.extra(i) or 0) for i in (3, 4, 5))
     agreed = money(counts.extra(6))
+    funds_base_count = int(counts.extra(7) or 0)
 
     year_start, year_end = date(period.year, 1, 1), date(period.year, 12, 31)
     monthly = []
@@ -188,7 +189,7 @@ def totals(session: Session, actor: Actor, filters: ProjectFilters, period: Peri
 
     funds_in, funds_to_end = session.execute(
         select(sum_if(FundsEntry.on_date >= start, FundsEntry.amount),
-               sum_if(reached_on(SIGNED).is_not(None), FundsEntry.amount))
+               sum_if(_funds_base(end), FundsEntry.amount))
         .select_from(FundsEntry).join(Project, Project.id == FundsEntry.project_id)
         .where(*where, FundsEntry.on_date <= end)).one()
 
@@ -200,7 +201,8 @@ def totals(session: Session, actor: Actor, filters: ProjectFilters, period: Peri
         new_projects=drill_down(filters, kpis.new_projects, reported_from=start, reported_to=end),
         signed_projects=drill_down(filters, kpis.signed_projects, reached=SIGNED.value,
                               **in_period),
-        signed_amount=drill_down(filters, kpis.signed_projects, reached=SIGNED.value, **in_period),
+        signed_amount=drill_down(filters, kpis.signed_projects, reached=SIGNED.value,
+                                 money_sum="agreed", **in_period),
         groundbreakings=drill_down(filters, kpis.groundbreakings, reached=STARTED.value,
                               **in_period),
     )
@@ -218,12 +220,22 @@ def totals(session: Session, actor: Actor, filters: ProjectFilters, period: Peri
                 trend_links[f"{month}:{name}"] = href
     return Totals(funnel=rows, kpis=kpis,
                   rates=_rates(filters, rows, period, planned_count, planned_started,
-                               agreed, money(funds_to_end)),
+                               agreed, money(funds_to_end), funds_base_count),
                   trend=trend, trend_links=trend_links, lights=lights)
 
 
+# 资金到位率 (docs/figures.md): funds in place up to the period's end ÷ agreed amount, over
+# the projects signed by the period's end and not terminated.
+FUNDS_STATUSES = tuple(s.value for s in Status if s != Status.terminated)
+
+
+def _funds_base(end: date) -> Any:
+    return sa.and_(reached_on(SIGNED) <= end, Project.status != Status.terminated.value)
+
+
 def _rates(filters: ProjectFilters, rows: list[FunnelRow], period: Period, planned: int,
-           planned_started: int, agreed: Decimal, in_place: Decimal) -> list[Rate]:
+           planned_started: int, agreed: Decimal, in_place: Decimal,
+           funds_base: int) -> list[Rate]:
     reached = {row.stage: row.reached for row in rows}
 
     def funnel_rate(key: str, label: str, top: Stage, bottom: Stage) -> Rate:
@@ -243,5 +255,7 @@ def _rates(filters: ProjectFilters, rows: list[FunnelRow], period: Period, plann
         funnel_rate("production", _("Production rate"), Stage.production, Stage.groundbreaking),
         funnel_rate("achieved", _("Achievement rate"), Stage.achieved, Stage.production),
         Rate("funds", _("Funds-in-place rate"), in_place, agreed, ratio(in_place, agreed),
-             None, drill_down(filters, reached[SIGNED.value], reached=SIGNED.value)),
+             None, drill_down(filters, funds_base, reached=SIGNED.value, reached_to=period.end,
+                              status=statuses_within(filters, FUNDS_STATUSES),
+                              money_sum="agreed")),
     ]

@@ -109,7 +109,10 @@ def groups(session: Session, actor: Actor, filters: ProjectFilters, period: Peri
             .select_from(group).outerjoin(table, join_on))
     union = sa.union_all(*branches).subquery("grouped")
     found = session.execute(
-        select(union).order_by(union.c.dim, func.coalesce(union.c.signed_amount, 0).desc(),
+        # The "none" row (no leader, no chain...) last on every database (SQLite sorts NULL
+        # first, PostgreSQL last).
+        select(union).order_by(union.c.dim, sa.case((union.c.key.is_(None), 1), else_=0),
+                               func.coalesce(union.c.signed_amount, 0).desc(),
                                union.c.projects.desc(), union.c.key)).all()
     live_status = statuses_within(filters, LIVE_STATUSES)
     in_period = dict(reached_from=period.start, reached_to=period.end)

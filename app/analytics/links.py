@@ -17,11 +17,14 @@ def statuses_within(filters: ProjectFilters, wanted: tuple[str, ...]) -> list[st
     return kept or None
 
 
-def drill_down(filters: ProjectFilters, count: int, **changes: Any) -> str | None:
-    """A link only where there is something to list and a filter that lists it."""
+def drill_down(filters: ProjectFilters, count: int, *, money_sum: str | None = None,
+               **changes: Any) -> str | None:
+    """A link only where there is something to list and a filter that lists it. A money
+    figure names its money (`money_sum`, app.projects.queries.MONEY_SUMS) so the list totals
+    it."""
     if "status" in changes and changes["status"] is None:
         return None
-    return projects_href(filters, **changes) if count else None
+    return projects_href(filters, params={"sum": money_sum}, **changes) if count else None
 
 
 def warnings_href(filters: ProjectFilters, light: str | None) -> str:

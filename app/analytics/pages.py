@@ -47,6 +47,8 @@ DIMENSION_LABELS = {"county": _("County"), "chain": _("Industry chain"),
 RULE_LABELS = {"idle": _("Days without follow-up"),
                "groundbreaking": _("Months past the planned groundbreaking"),
                **{f"stage_{s.value}": _("Days in stage: {stage}") for s in STAGE_ORDER[:-1]}}
+RULES_NOT_THE_GRID = _("The warning rules were not sent as the table lays them out; fill in "
+                       "the table and save again.")
 FUNDS_LABELS = {"amount": _("amount"), "on_date": _("date"), "note": _("note")}
 CHART_STAGE_LABELS = {s.value: label for s, label in STAGE_LABELS.items()}
 
@@ -255,6 +257,8 @@ async def rules_save(
         typed = data.get("rules")
         if not isinstance(typed, dict) or not all(isinstance(v, dict) for v in typed.values()):
             typed = {}  # a form not shaped like the grid: show the grid empty, with the error
+        if errors.keys() - labels.keys() - {"_"}:  # an error no cell of the grid can show
+            errors.setdefault("_", translate(RULES_NOT_THE_GRID, request.state.locale))
         return _targets_page(request, db, actor, year, 0, rule_errors=errors,
                              rule_values=typed, status=422, block="rules")
     return see_other(request, "/cockpit/targets?saved=rules")

@@ -213,7 +213,7 @@ def county_targets(session: Session, actor: Actor, period: Period, *,
                     hrefs={"signed_projects": drill_down(scope, signed, reached=SIGNED.value,
                                                          **in_period),
                            "signed_amount": drill_down(scope, signed, reached=SIGNED.value,
-                                                       **in_period),
+                                                       money_sum="agreed", **in_period),
                            "groundbreakings": drill_down(scope, started,
                                                          reached=STARTED.value, **in_period)})
         result.append(CountyTargets(code, name, name_en,

@@ -41,6 +41,7 @@ class AuditAction(StrEnum):
     project_create = "project.create"
     project_update = "project.update"
     project_delete = "project.delete"
+    project_restore = "project.restore"
     project_stage = "project.stage"
     project_leader = "project.leader"
     project_status = "project.status"
@@ -67,6 +68,7 @@ ACTION_LABELS: dict[str, str] = {
     AuditAction.project_create: _("Created project"),
     AuditAction.project_update: _("Updated project"),
     AuditAction.project_delete: _("Deleted project"),
+    AuditAction.project_restore: _("Restored project"),
     AuditAction.project_stage: _("Moved stage"),
     AuditAction.project_leader: _("Assigned leader"),
     AuditAction.project_status: _("Changed status"),

@@ -24,7 +24,7 @@ from app.audit_trail.history import (
     operator_name,
 )
 from app.audit_trail.service import AuditEntry, search
-from app.clock import local_datetime, local_midnight
+from app.clock import local_midnight, local_text
 from app.i18n import _
 from app.inputs import MAX_ROW_ID
 from app.web.deps import DbSession, requires
@@ -98,7 +98,7 @@ class AuditRow:
 def _row(event: AuditEntry, names: Names) -> AuditRow:
     return AuditRow(
         id=event.id or 0,
-        time=local_datetime(event.occurred_at).strftime("%Y-%m-%d %H:%M:%S"),
+        time=local_text(event.occurred_at, seconds=True),
         username=operator_name(event, names),
         roles=[ROLE_LABELS.get(role, role) for role in event.roles.split(",") if role],
         ip=event.ip,

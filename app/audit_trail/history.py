@@ -6,7 +6,7 @@ left out of everyone else's rows.
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
@@ -18,6 +18,7 @@ from app.accounts.permissions import Actor, Permission
 from app.activities.schemas import ACTIVITY_KIND_LABELS
 from app.audit.models import ACTION_LABELS
 from app.audit_trail.service import AuditEntry, object_history
+from app.clock import local_text
 from app.i18n import DEFAULT_LOCALE, _, translate
 from app.lookups.models import Category, Chain, ChainLink, County, Method, Region, Zone
 from app.projects.confidential import masked_projects
@@ -147,7 +148,7 @@ def shown_value(name: str, value: Any, names: Names) -> Any:
             return f"{Decimal(str(value)):,.2f}"
         except (InvalidOperation, ValueError):
             return value
-    return value
+    return _shown(name, value)
 
 
 def operator_name(entry: AuditEntry, names: Names) -> str:
@@ -195,6 +196,17 @@ def field_label(name: str) -> str:
 
 def action_label(action: str) -> str:
     return ACTION_LABELS.get(action, action)
+
+
+def _shown(name: str, value: Any) -> Any:
+    """A recorded timestamp (a `_at` column, kept in UTC) as a person reads it: local."""
+    if not (name.endswith("_at") and isinstance(value, str)):
+        return value
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return local_text(moment if moment.tzinfo else moment.replace(tzinfo=UTC), seconds=True)
 
 
 def changes_of(entry: AuditEntry, names: Names) -> list[Change]:

@@ -5,6 +5,7 @@ another county's project. Rows are read as plain Core rows (never thousands of O
 objects) and each page costs a fixed number of statements.
 """
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -50,6 +51,9 @@ class ListPage:
     per_page: int
     # Counts per stage under every filter but the stage one: the quick tabs.
     by_stage: dict[str, int]
+    # The other money asked for (`sum=`, MONEY_SUMS) and its Σ over everything filtered.
+    money_sum: str = "total"
+    money_total: Decimal = Decimal("0.00")
 
     @property
     def pages(self) -> int:
@@ -73,7 +77,7 @@ def filter_clauses(filters: ProjectFilters, *, now: datetime | None = None) -> l
     if filters.leader_id is not None:
         clauses.append(Project.leader_id == filters.leader_id)
     if filters.q:
-        clauses.append(Project.search_text.contains(filters.q.lower(), autoescape=True))
+        clauses.append(keyword_matches(filters.q))
     if filters.min_investment is not None:
         clauses.append(Project.total_investment >= filters.min_investment)
     if filters.max_investment is not None:
@@ -93,6 +97,21 @@ def filter_clauses(filters: ProjectFilters, *, now: datetime | None = None) -> l
         clauses.append(Project.next_follow_up_on <= filters.follow_up_due_by)
     clauses += _milestone_clauses(filters)
     return clauses
+
+
+def keyword_matches(keyword: str) -> Any:
+    """The list's keyword: names, code and pinyin (`search_text`), or part of the investor's
+    credit code (91140100MA0K9ABC10, typed in any case, with spaces or full-width). Like
+    its name, a confidential project's investor is not searchable: a viewer it is masked
+    from (app.projects.confidential) must not learn whose project it is by finding it."""
+    matches = Project.search_text.contains(keyword.lower(), autoescape=True)
+    code = "".join(unicodedata.normalize("NFKC", keyword).split()).upper()
+    if not (code.isascii() and code.isalnum()):
+        return matches  # no credit code holds anything else
+    owner = aliased(Investor)  # its own FROM: the list joins Investor already
+    by_credit_code = Project.investor_id.in_(
+        select(owner.id).where(owner.credit_code.contains(code, autoescape=True)))
+    return sa.or_(matches, sa.and_(sa.not_(Project.is_confidential), by_credit_code))
 
 
 def _milestone_clauses(filters: ProjectFilters) -> list[Any]:
@@ -168,22 +187,34 @@ def _order_by(sort: str) -> list[Any]:
     return [ordered, Project.id.desc() if descending else Project.id.asc()]
 
 
-def stage_totals(session: Session, where: list[Any]) -> dict[str, tuple[int, Decimal]]:
-    """Count and Σ total investment per stage of the projects `where` selects, in one
-    grouped statement; every stage present, with (0, 0.00) where there are none."""
+# The money a list may total (`sum=` on the list's address): 总投资, 协议金额, 合同金额, so a
+# figure's drill-down shows the same money as the figure.
+MONEY_SUMS: dict[str, Any] = {"total": Project.total_investment,
+                              "agreed": Project.agreed_amount,
+                              "contract": Project.contract_amount}
+MONEY_SUM_LABELS = {"total": _("total investment"), "agreed": _("agreed amount"),
+                    "contract": _("contract amount")}
+
+
+def stage_totals(session: Session, where: list[Any], amount: Any = Project.total_investment
+                 ) -> dict[str, tuple[int, Decimal]]:
+    """Count and Σ `amount` (total investment unless said) per stage of the projects `where`
+    selects, in one grouped statement; every stage present, with (0, 0.00) where there are
+    none."""
     totals = {stage.value: (0, Decimal("0.00")) for stage in STAGE_ORDER}
-    for stage, count, amount in session.execute(
-            select(Project.stage, func.count(), func.sum(Project.total_investment))
+    for stage, count, summed in session.execute(
+            select(Project.stage, func.count(), func.sum(amount))
             .where(*where).group_by(Project.stage)):
-        totals[stage] = (count, amount or Decimal("0.00"))
+        totals[stage] = (count, summed or Decimal("0.00"))
     return totals
 
 
 def list_projects(session: Session, actor: Actor, filters: ProjectFilters, *,
                   sort: str = "-updated_at", page: int = 1, per_page: int = 20,
-                  now: datetime | None = None) -> ListPage:
+                  money_sum: str = "total", now: datetime | None = None) -> ListPage:
     """One page of rows, plus the count and Σ total investment of everything filtered and
-    the count per stage, from one grouped statement over the filters but the stage."""
+    the count per stage, from one grouped statement over the filters but the stage; and,
+    when `money_sum` names other money (MONEY_SUMS), that money's Σ too."""
     now = now or utcnow()
     where = [visible(actor), *filter_clauses(filters, now=now)]
     page = max(1, page)
@@ -198,11 +229,19 @@ def list_projects(session: Session, actor: Actor, filters: ProjectFilters, *,
     ).all()
     unstaged = filters.model_copy(update={"stage": []})
     totals = stage_totals(session, [visible(actor), *filter_clauses(unstaged, now=now)])
-    chosen = [totals[stage] for stage in {s.value for s in filters.stage} or totals]
+    stages = {s.value for s in filters.stage} or set(totals)
+    chosen = [totals[stage] for stage in stages]
+    money_sum = money_sum if money_sum in MONEY_SUMS else "total"
+    other = {}
+    if money_sum != "total":
+        other = stage_totals(session, [visible(actor), *filter_clauses(filters, now=now)],
+                             MONEY_SUMS[money_sum])
     return ListPage(rows=list(rows), total=sum(count for count, _sum in chosen),
                     total_investment=sum((amount for _n, amount in chosen), Decimal("0.00")),
                     page=page, per_page=per_page,
-                    by_stage={stage: count for stage, (count, _sum) in totals.items()})
+                    by_stage={stage: count for stage, (count, _sum) in totals.items()},
+                    money_sum=money_sum,
+                    money_total=sum((amount for _n, amount in other.values()), Decimal("0.00")))
 
 
 # --- kanban and duplicates (project pages) -----------------------------------------------

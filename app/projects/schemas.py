@@ -126,6 +126,8 @@ class ProjectCreate(ProjectFields):
     leader_id: RowId | None = None
     # Another project of the same investor (second phase, capital increase): its id.
     same_investor_as: RowId | None = None
+    # The visit that started it, often days before it is entered; today when not given.
+    first_contact_on: date | None = None
 
 
 class ProjectUpdate(BaseModel):

@@ -23,7 +23,7 @@ from app.accounts.models import User, UserRole
 from app.accounts.people import PersonOption
 from app.accounts.permissions import MATRIX, Actor, Permission, Role
 from app.audit.service import diff, record
-from app.clock import local_date
+from app.clock import local_date, local_text
 from app.db import utcnow
 from app.errors import (
     AppError,
@@ -265,6 +265,9 @@ def create_project(session: Session, data: ProjectCreate, *, actor: Actor,
     if data.is_confidential and not data.code_name:
         raise ValidationFailed(_("A confidential project needs a code name."), field="code_name")
 
+    contact_on = data.first_contact_on or local_date(now)
+    _check_business_date(contact_on, None, now, field="first_contact_on")
+
     credit_code = clean_credit_code(data.investor.credit_code)
     lock_investor_identity(session, credit_code=credit_code, name=data.investor.name)
     same_investor = find_duplicate_projects(session, investor_name=data.investor.name,
@@ -288,7 +291,7 @@ def create_project(session: Session, data: ProjectCreate, *, actor: Actor,
             code=first.code,
             name=shown_names(session, actor, [first.id])[first.id],
             county=_county_name(session, first.county_code),
-            reported=first.first_reported_at.isoformat(timespec="minutes"),
+            reported=local_text(first.first_reported_at),
             project_id=first.id,
         )
 
@@ -297,7 +300,7 @@ def create_project(session: Session, data: ProjectCreate, *, actor: Actor,
     code = next_project_code(session, local_date(now).year, prefix)
     investor = resolve_investor(session, data.investor)
     fields = data.model_dump(exclude={"investor", "leader_id", "same_investor_as",
-                                      *LOOKUP_FIELDS})
+                                      "first_contact_on", *LOOKUP_FIELDS})
     project = Project(
         **fields,
         **{column: getattr(data, field) for field, (column, _t) in LOOKUP_FIELDS.items()},
@@ -305,8 +308,8 @@ def create_project(session: Session, data: ProjectCreate, *, actor: Actor,
         investor_id=investor.id,
         related_project_id=related_id,
         stage=Stage.contact.value,
-        stage_entered_on=local_date(now),
-        reached_contact_on=local_date(now),
+        stage_entered_on=contact_on,
+        reached_contact_on=contact_on,
         status=Status.active.value,
         first_reported_at=now,
         first_report_county_code=data.county,
@@ -322,7 +325,7 @@ def create_project(session: Session, data: ProjectCreate, *, actor: Actor,
     session.flush()
     # First contact is an event too: the history starts with it.
     session.add(StageEvent(project_id=project.id, from_stage=None, to_stage=Stage.contact.value,
-                           happened_on=local_date(now), recorded_at=now,
+                           happened_on=contact_on, recorded_at=now,
                            actor_id=actor.user_id))
     if data.leader_id is not None:
         session.add(LeaderAssignment(project_id=project.id, leader_id=data.leader_id,
@@ -396,6 +399,36 @@ def soft_delete_project(session: Session, project_id: int, *, expected_version: 
     _touch(project, actor, now)
     record(session, actor, "project.delete", object_type="project", object_id=project.id,
            changes={"deleted_at": [None, now]}, now=now)
+    session.flush()
+    return project
+
+
+def deleted_projects(session: Session, actor: Actor) -> list[Project]:
+    """The recycle bin, most recently deleted first."""
+    if not actor.can(Permission.project_restore):
+        raise PermissionDenied(_("You may not do this."),
+                               action=Permission.project_restore.value)
+    return list(session.scalars(select(Project).where(Project.deleted_at.is_not(None))
+                                .order_by(Project.deleted_at.desc(), Project.id.desc())))
+
+
+def restore_project(session: Session, project_id: int, *, actor: Actor,
+                    now: datetime | None = None) -> Project:
+    """Out of the recycle bin: the project counts again in every list and figure."""
+    now = now or utcnow()
+    if not actor.can(Permission.project_restore):
+        raise PermissionDenied(_("You may not do this."),
+                               action=Permission.project_restore.value)
+    project = session.scalar(select(Project)
+                             .where(Project.id == project_id, Project.deleted_at.is_not(None))
+                             .with_for_update().execution_options(populate_existing=True))
+    if project is None:
+        raise NotFound(_("Project {project_id} is not in the recycle bin."),
+                       project_id=project_id)
+    deleted_at, project.deleted_at = project.deleted_at, None
+    _touch(project, actor, now)
+    record(session, actor, "project.restore", object_type="project", object_id=project.id,
+           changes={"deleted_at": [deleted_at, None]}, now=now)
     session.flush()
     return project
 

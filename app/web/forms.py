@@ -9,6 +9,7 @@ from starlette.datastructures import FormData
 
 from app.errors import AppError, ValidationFailed
 from app.i18n import _, translate
+from app.inputs import AMOUNT_FORMAT
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -18,6 +19,7 @@ ERROR_MESSAGES = {
     "string_too_short": _("Please fill in the {label}."),
     "string_too_long": _("The {label} may have at most {max_length} characters."),
     "decimal_parsing": _("The {label} must be a number."),
+    "amount_parsing": AMOUNT_FORMAT,
     "float_parsing": _("The {label} must be a number."),
     "decimal_type": _("The {label} must be a number."),
     "finite_number": _("The {label} must be a number."),

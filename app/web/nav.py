@@ -23,6 +23,7 @@ NAV: list[NavItem] = [
     NavItem("account", _("My account"), "/account", Permission.self_service),
     NavItem("users", _("Users"), "/admin/users", Permission.user_manage),
     NavItem("clients", _("API clients"), "/admin/clients", Permission.user_manage),
+    NavItem("recycle_bin", _("Recycle bin"), "/recycle-bin", Permission.project_restore),
     NavItem("audit", _("Audit trail"), "/audit", Permission.audit_read),
 ]
 

@@ -14,9 +14,9 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from jinja2_fragments import render_block
 
-from app.clock import local_datetime
+from app.clock import local_datetime, local_text
 from app.config import PROJECT_ROOT, get_settings
-from app.i18n import DEFAULT_LOCALE, _, translate
+from app.i18n import DEFAULT_LOCALE, Plural, _, translate, translate_plural
 from app.web.nav import menu_for
 
 EMPTY = "--"
@@ -51,7 +51,7 @@ def day(value: date | datetime | None) -> str:
 def moment(value: datetime | None) -> str:
     if value is None:
         return EMPTY
-    return local_datetime(value).strftime("%Y-%m-%d %H:%M")
+    return local_text(value)
 
 
 def _build_environment() -> Environment:
@@ -81,6 +81,9 @@ def template_context(request: Request, **context: Any) -> dict[str, Any]:
     return {
         "request": request,
         "_": lambda message, **params: gettext(message, **params),
+        # ngettext("{n} day", "{n} days", count, ...): the form for the count.
+        "ngettext": lambda singular, plural, count, **params: translate_plural(
+            Plural(singular, plural), count, locale, **params),
         "locale": locale,
         "lang_tag": "zh-CN" if locale == "zh_CN" else "en",
         "money_large": partial(money_large, locale=locale),

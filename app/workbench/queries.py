@@ -20,7 +20,7 @@ from app.accounts.people import PersonOption
 from app.accounts.permissions import Actor, Role
 from app.clock import local_date
 from app.db import utcnow
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.projects.idle import idle_at_least, idle_days, idle_since
 from app.projects.links import projects_href
 from app.projects.models import LeaderAssignment, Project, StageEvent, StatusChange
@@ -115,7 +115,8 @@ def _overdue_note(due_on: date | None, today: date) -> Note | None:
         return None
     if due_on == today:
         return Note(_("Due today"), tone="warning")
-    return Note(_("{n} days overdue"), {"n": (today - due_on).days}, "danger")
+    return Note(ngettext("{n} day overdue", "{n} days overdue"), {"n": (today - due_on).days},
+                "danger")
 
 
 def _idle_note(row: Any, today: date) -> Note | None:
@@ -126,7 +127,8 @@ def _idle_note(row: Any, today: date) -> Note | None:
     tone = "danger" if days >= STALLED_DAYS else "warning"
     if row.last_activity_at is None:
         return Note(_("Never followed up"), tone=tone)
-    return Note(_("{n} days without follow-up"), {"n": days}, tone)
+    return Note(ngettext("{n} day without follow-up", "{n} days without follow-up"),
+                {"n": days}, tone)
 
 
 # --- 工作台 -------------------------------------------------------------------------------
@@ -216,7 +218,8 @@ def my_projects(session: Session, actor: Actor, *, now: datetime) -> Card:
         notes = [_overdue_note(row.next_follow_up_on, today), _idle_note(row, today)]
         in_stage = (today - row.stage_entered_on).days
         if in_stage >= STALLED_DAYS:
-            notes.append(Note(_("{n} days in this stage"), {"n": in_stage}))
+            notes.append(Note(ngettext("{n} day in this stage", "{n} days in this stage"),
+                              {"n": in_stage}))
         items.append(Item(row, [n for n in notes if n]))
     return Card(items, total, projects_href(leader_id=actor.user_id, status=list(LIVE_STATUSES)))
 

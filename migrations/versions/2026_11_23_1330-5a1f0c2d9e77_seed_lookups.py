@@ -3,6 +3,10 @@
 Codes are published in the API and never change; names may be edited later by an
 administrator. Counties are Linfen's (临汾市), the city the demo describes.
 
+Going down removes the seeded codes that no row refers to and keeps those in use (a
+project's county, say), so data stays whole; going up again adds back only what is
+missing, and leaves the kept rows, names and all, as they are.
+
 Revision ID: 5a1f0c2d9e77
 Revises: 82c1eb46467f
 Create Date: 2026-11-23 13:30:00
@@ -157,35 +161,56 @@ def _rows(items: list[tuple[str, str, str]]) -> list[dict[str, object]]:
     ]
 
 
+def _chain_links() -> list[dict[str, object]]:
+    return [{"code": f"{chain_code}.{suffix}", "name": name, "name_en": name_en,
+             "sort_order": i, "is_active": True, "chain_code": chain_code,
+             "position": position}
+            for chain_code, _name, _en, chain_links in CHAINS
+            for i, (suffix, name, name_en, position) in enumerate(chain_links, start=1)]
+
+
+def _zones() -> list[dict[str, object]]:
+    return [{"code": f"{county_code}.{suffix}", "name": name, "name_en": name_en,
+             "sort_order": i, "is_active": True, "county_code": county_code}
+            for county_code, _name, _en, county_zones in COUNTIES
+            for i, (suffix, name, name_en) in enumerate(county_zones, start=1)]
+
+
+def _seeds() -> list[tuple[sa.Table, list[dict[str, object]]]]:
+    """Each table with the rows this revision puts in it, parents before children."""
+    return [
+        (_lookup_table("region"), _rows(REGIONS)),
+        (_lookup_table("method"), _rows(METHODS)),
+        (_lookup_table("category"), _rows(CATEGORIES)),
+        (_lookup_table("chain"), _rows([c[:3] for c in CHAINS])),
+        (_lookup_table("chain_link", sa.column("chain_code", sa.String),
+                       sa.column("position", sa.String)), _chain_links()),
+        (_lookup_table("county"), _rows([c[:3] for c in COUNTIES])),
+        (_lookup_table("zone", sa.column("county_code", sa.String)), _zones()),
+    ]
+
+
 def upgrade() -> None:
-    op.bulk_insert(_lookup_table("region"), _rows(REGIONS))
-    op.bulk_insert(_lookup_table("method"), _rows(METHODS))
-    op.bulk_insert(_lookup_table("category"), _rows(CATEGORIES))
-    op.bulk_insert(_lookup_table("chain"), _rows([c[:3] for c in CHAINS]))
-    links = []
-    for chain_code, _name, _en, chain_links in CHAINS:
-        for i, (suffix, name, name_en, position) in enumerate(chain_links, start=1):
-            links.append({
-                "code": f"{chain_code}.{suffix}", "name": name, "name_en": name_en,
-                "sort_order": i, "is_active": True, "chain_code": chain_code,
-                "position": position,
-            })
-    op.bulk_insert(
-        _lookup_table("chain_link", sa.column("chain_code", sa.String),
-                      sa.column("position", sa.String)),
-        links,
-    )
-    op.bulk_insert(_lookup_table("county"), _rows([c[:3] for c in COUNTIES]))
-    zones = []
-    for county_code, _name, _en, county_zones in COUNTIES:
-        for i, (suffix, name, name_en) in enumerate(county_zones, start=1):
-            zones.append({
-                "code": f"{county_code}.{suffix}", "name": name, "name_en": name_en,
-                "sort_order": i, "is_active": True, "county_code": county_code,
-            })
-    op.bulk_insert(_lookup_table("zone", sa.column("county_code", sa.String)), zones)
+    bind = op.get_bind()
+    for table, rows in _seeds():
+        present = set(bind.scalars(sa.select(table.c.code)))
+        missing = [row for row in rows if row["code"] not in present]
+        if missing:
+            op.bulk_insert(table, missing)
 
 
 def downgrade() -> None:
-    for table in ("zone", "county", "chain_link", "chain", "category", "method", "region"):
-        op.execute(sa.text(f"DELETE FROM {table}"))
+    bind = op.get_bind()
+    inspector = sa.inspect(bind)
+    referrers: dict[str, list[sa.ColumnClause]] = {}  # lookup table: columns naming its codes
+    for name in inspector.get_table_names():
+        for key in inspector.get_foreign_keys(name):
+            if key["referred_columns"] == ["code"]:
+                column = key["constrained_columns"][0]
+                referrers.setdefault(key["referred_table"], []).append(
+                    sa.table(name, sa.column(column)).c[column])
+    for table, rows in reversed(_seeds()):
+        in_use = [sa.exists().where(column == table.c.code)
+                  for column in referrers.get(table.name, [])]
+        bind.execute(table.delete().where(table.c.code.in_([row["code"] for row in rows]),
+                                          *(~used for used in in_use)))

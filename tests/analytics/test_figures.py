@@ -15,15 +15,9 @@ from app.analytics.periods import Period, months_before
 from app.analytics.sql import ratio
 from app.projects.queries import list_projects
 from app.projects.schemas import ProjectFilters
-from tests.analytics.fixture import build_city
 from tests.conftest import FROZEN_NOW, make_actor
 
 D = Decimal
-
-
-@pytest.fixture
-def city(session):
-    return build_city(session)
 
 
 @pytest.fixture
@@ -130,6 +124,33 @@ def test_breakdowns(year, session):
         ("--", 1, 0, D("0.00"))]  # P5 has no leader yet (P10 is terminated)
     assert leaders[-1].hrefs["projects"] == (
         "/projects?needs_leader=true&status=active&status=paused")
+
+
+def test_the_no_leader_row_comes_last_on_every_database(session, city):
+    """Pv in 2025: P5 (no leader) and P6 (李云峰) tie on every figure; SQLite sorted the
+    NULL key first, PostgreSQL last."""
+    leaders = breakdown(session, Actor.system(), ProjectFilters(chain="pv"), "leader",
+                        Period(2025, 0), now=FROZEN_NOW)
+    assert [(r.name, r.projects, r.signed_amount) for r in leaders] == [
+        ("李云峰", 1, D("0.00")), ("--", 1, D("0.00"))]
+
+
+def test_funds_rate_counts_only_what_was_signed_by_the_period_end(session, city):
+    """Q1 2026: funds by 03-31 P1 3000 ÷ agreed of P1 8000 + P2 4000 (signed by 03-31) =
+    25.00%, not ÷ every signing of the year (29,200). Its link lists those two."""
+    q1 = cockpit(session, Actor.system(), ProjectFilters(), year=2026, quarter=1,
+                 now=FROZEN_NOW)
+    funds = q1.rates[-1]
+    assert (funds.numerator, funds.denominator, funds.value) == (
+        D("3000.00"), D("12000.00"), D("0.2500"))
+    query = parse_qs(urlsplit(funds.denominator_href).query)
+    assert query.pop("sum") == ["agreed"]
+    filters = ProjectFilters.model_validate(
+        {k: v if k in ("stage", "status") else v[0] for k, v in query.items()})
+    listed = list_projects(session, Actor.system(), filters, now=FROZEN_NOW,
+                           money_sum="agreed")
+    assert {r.id for r in listed.rows} == {city.ids["P1"], city.ids["P2"]}
+    assert listed.money_total == D("12000.00")
 
 
 def test_monthly_trend(year):

@@ -3,21 +3,14 @@
 from datetime import date
 from decimal import Decimal
 
-import pytest
-
 from app.accounts.permissions import Actor
 from app.analytics.funnel import funnel
 from app.projects.schemas import ProjectFilters
-from tests.analytics.fixture import at, build_city
+from tests.analytics.fixture import at
 from tests.conftest import make_actor
 
 STAGES = ["contact", "intent", "signed", "contract", "groundbreaking", "production",
           "achieved"]
-
-
-@pytest.fixture
-def city(session):
-    return build_city(session)
 
 
 def table(rows):

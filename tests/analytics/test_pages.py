@@ -5,25 +5,26 @@ import re
 from decimal import Decimal
 from io import BytesIO
 
-import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from app.analytics.models import FundsEntry, Target, WarningRule
 from app.audit.models import AuditEvent
-from tests.analytics.fixture import build_city
 from tests.conftest import bulk_projects, count, csrf_of
-
-
-@pytest.fixture
-def city(session):
-    return build_city(session)
 
 
 def figure(html: str, testid: str) -> str:
     match = re.search(rf'data-testid="{testid}">(.*?)</div>', html, re.S)
     assert match, testid
     return re.sub(r"<[^>]+>", "", match.group(1)).strip()
+
+
+def first_funnel_row(html: str) -> list[str]:
+    """The funnel table's first row (接洽) as the cells read: stage, now at stage, ..."""
+    table = html.split('data-testid="funnel-table"', 1)[1].split("</table>", 1)[0]
+    row = table.split("<tbody>", 1)[1].split("</tr>", 1)[0]
+    return [re.sub(r"<[^>]+>", "", cell).strip()
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
 
 
 def list_total(client, href: str) -> int:
@@ -51,6 +52,39 @@ def test_the_cockpit_shows_the_year_at_a_glance(client, signed_in, city):
     # Charts carry their data as JSON attributes, never inline script.
     assert html.count('data-chart=') == 4
     assert "<script>" not in html and "echarts-6.1.0/echarts.min.js" in html
+
+
+def test_a_quarter_card_compares_with_the_quarter_target(client, signed_in, city):
+    """City Q2 target 4 signed; Q2 signed P3, P6, P8: 3 of 4, not 3 of the year's 10."""
+    signed_in("city.leader", roles=["leader"])
+    html = client.get("/cockpit?year=2026&quarter=2").text
+    assert figure(html, "kpi-signed") == "3"
+    assert figure(html, "kpi-signed-target") == "目标 4 · 已完成 75.00%"
+    # Cohort mode counts the projects first reported in Q2 (P8 signed), against the target
+    # of every project, and says so.
+    html = client.get("/cockpit?year=2026&quarter=2&mode=cohort").text
+    assert figure(html, "kpi-signed") == "1"
+    assert figure(html, "kpi-signed-target") == "目标 4 · 全部项目 3，已完成 75.00%"
+    # The year view keeps the year's target.
+    html = client.get("/cockpit?year=2026").text
+    assert figure(html, "kpi-signed-target") == "目标 10 · 已完成 50.00%"
+
+
+def test_the_signed_amount_links_to_a_list_totalling_the_same_money(client, signed_in, city):
+    """签约额 sums agreed amounts (29,200 万元); its list totals them too, beside the
+    total investment of those projects (37,100.50 万元)."""
+    signed_in("city.leader", roles=["leader"])
+    html = client.get("/cockpit?year=2026").text
+    href = re.search(r'data-testid="kpi-signed-amount"><a href="([^"]+)"', html).group(1)
+    listed = client.get(href.replace("&amp;", "&")).text
+    shown = re.search(r'data-testid="money-total">(.*?)</span>', listed).group(1)
+    assert shown == "协议金额 " + figure(html, "kpi-signed-amount") == "协议金额 2.92 亿元"
+    assert "总投资 3.71 亿元" in listed
+    # Any of the list's money may be totalled; an unknown name totals the investment only.
+    contract = client.get("/projects?stage=contract&stage=groundbreaking&stage=production"
+                          "&sum=contract").text
+    assert re.search(r'data-testid="money-total">合同金额 2.25 亿元<', contract)
+    assert 'data-testid="money-total"' not in client.get("/projects?sum=nonsense").text
 
 
 def test_changing_a_filter_swaps_only_the_figures(client, signed_in, city):
@@ -102,7 +136,7 @@ def test_the_page_costs_the_same_statements_for_10_and_200_projects(client, sign
     session.commit()
     with statements() as large:
         page = client.get("/cockpit")
-    assert "200" in page.text
+    assert first_funnel_row(page.text)[:2] == ["接洽", "200"]
     assert len(large) == len(small)
 
 

@@ -1,20 +1,11 @@
-"""API fixtures: agency-client and user tokens, and headers that carry them."""
+"""API fixtures: receivers for webhooks. `token` and `bearer` are in tests/conftest.py (the
+pages' tests use them too); `bearer` is imported here as the API tests import it from here."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import settings_env
-
-
-def bearer(token: str, **extra: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}", **extra}
-
-
-@pytest.fixture
-def token(client_token: Callable[..., str]) -> str:
-    """A city-wide client with every scope."""
-    return client_token()
+from tests.conftest import bearer, settings_env  # noqa: F401
 
 
 @pytest.fixture

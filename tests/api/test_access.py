@@ -19,8 +19,7 @@ from app.main import iter_api_routes
 from app.projects.models import Project, StageEvent
 from app.web.models import RateLimitWindow
 from tests.api.conftest import bearer
-from tests.api.test_projects_api import new_project
-from tests.conftest import TEST_PASSWORD, count, csrf_of, make_actor
+from tests.conftest import TEST_PASSWORD, count, csrf_of, make_actor, new_project
 
 PROBLEM = "application/problem+json"
 

@@ -3,28 +3,17 @@ If-Match (428 / 412), Idempotency-Key, cursors, and refusals that change nothing
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from app.activities.models import Activity
+from app.clock import local_date
 from app.projects.models import LeaderAssignment, Project, StageEvent
 from app.web.models import IdempotencyKey
 from tests.api.conftest import bearer
-from tests.conftest import count
+from tests.conftest import count, new_project
 
 PROBLEM = "application/problem+json"
-
-
-def new_project(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "name": "年产5GW光伏组件项目", "investor": {"name": "江苏光能科技有限公司"},
-        "category": "industrial", "chain": "pv", "region": "csj", "method": "by_chain",
-        "county": "yaodu", "total_investment": "12500.00",
-    }
-    body.update(overrides)
-    return body
 
 
 def test_create_answers_201_with_location_etag_and_money_as_string(client, token, session):
@@ -38,6 +27,23 @@ def test_create_answers_201_with_location_etag_and_money_as_string(client, token
     assert body["investor"] == {"name": "江苏光能科技有限公司", "credit_code": None}
     assert body["region"] == "csj" and body["version"] == 1
     assert body["created_at"].endswith("Z") or "+" in body["created_at"]
+    assert count(session, Project) == 1
+
+
+def test_create_takes_the_date_of_first_contact_but_not_a_future_one(client, token, session):
+    visited = local_date() - timedelta(days=5)
+    response = client.post("/api/v1/projects", headers=bearer(token),
+                           json=new_project(first_contact_on=visited.isoformat()))
+    assert response.status_code == 201, response.text
+    history = client.get(f"/api/v1/projects/{response.json()['id']}/history",
+                         headers=bearer(token)).json()
+    assert history["items"][0]["happened_on"] == visited.isoformat()
+    tomorrow = (local_date() + timedelta(days=1)).isoformat()
+    refused = client.post("/api/v1/projects", headers=bearer(token),
+                          json=new_project(name="另一个项目", investor={"name": "另一家公司"},
+                                           first_contact_on=tomorrow))
+    assert refused.status_code == 422 and refused.headers["content-type"] == PROBLEM
+    assert "first_contact_on" in refused.text
     assert count(session, Project) == 1
 
 
@@ -212,27 +218,6 @@ def test_status_moves_pause_resume_terminate(client, token, make_project, sessio
     assert ended.json()["termination_reason"] == "investor_withdrew"
 
 
-def test_activities_are_recorded_and_listed_newest_first(client, token, make_project, session):
-    project = make_project()
-    session.commit()
-    url = f"/api/v1/projects/{project.id}/activities"
-    moment = datetime.now(UTC) - timedelta(hours=2)
-    for n in range(3):
-        created = client.post(url, headers=bearer(token), json={
-            "kind": "call", "summary": f"电话沟通{n}",
-            "happened_at": (moment + timedelta(minutes=n)).isoformat()})
-        assert created.status_code == 201, created.text
-    future = client.post(url, headers=bearer(token), json={
-        "kind": "call", "summary": "x", "happened_at": "2999-01-01T00:00:00+08:00"})
-    assert future.status_code == 422 and future.json()["errors"][0]["field"] == "happened_at"
-    first = client.get(url, params={"limit": 2}, headers=bearer(token)).json()
-    assert [a["summary"] for a in first["items"]] == ["电话沟通2", "电话沟通1"]
-    rest = client.get(url, params={"limit": 2, "cursor": first["next_cursor"]},
-                      headers=bearer(token)).json()
-    assert [a["summary"] for a in rest["items"]] == ["电话沟通0"] and rest["next_cursor"] is None
-    assert count(session, Activity) == 3
-
-
 def test_list_filters_lists_every_status_and_follows_the_cursor(client, token, make_project,
                                                                 session):
     projects = [make_project(total_investment=Decimal(100 * (n + 1))) for n in range(5)]
@@ -310,23 +295,6 @@ def test_funnel_has_seven_rows_with_decimal_strings(client, token, make_project,
     later = client.get("/api/v1/stats/funnel", params={"from": "2099-01-01"},
                        headers=bearer(token)).json()["stages"]
     assert sum(r["reached"] for r in later) == 0
-
-
-@pytest.mark.parametrize("kind", ["regions", "chains", "counties", "stages", "methods",
-                                  "categories", "zones"])
-def test_lookups_list_codes_with_names(client, token, kind):
-    response = client.get(f"/api/v1/lookups/{kind}", headers=bearer(token))
-    assert response.status_code == 200
-    items = response.json()["items"]
-    assert items and all(i["code"] and i["name"] and i["name_en"] for i in items)
-    if kind == "chains":
-        assert all(isinstance(i["links"], list) for i in items)
-        assert any(link["code"].startswith("pv.") for i in items for link in i["links"])
-    if kind == "regions":
-        assert any(i["code"] == "jjj" and i["name"] == "京津冀" for i in items)
-    if kind == "stages":
-        assert items[0]["code"] == "contact" and items[0]["name"] == "接洽"
-    assert client.get("/api/v1/lookups/planets", headers=bearer(token)).status_code == 422
 
 
 def test_fifty_retries_with_one_idempotency_key_create_one_project(client, token, session):

@@ -80,13 +80,14 @@ def test_stateful_run_follows_the_links(app, connection, world):
     headers = bearer(world["token"])
     steps: Counter = Counter()
 
-    created = iter(range(1, 100_000))
-
     class Workflow(schema.as_state_machine()):  # type: ignore[misc]
         def setup(self):
-            # Every scenario starts from the same data, so Hypothesis sees the same answers
-            # when it replays a choice (else: FlakyStrategyDefinition).
+            # Every scenario starts from the same data and sends the same bodies, whatever
+            # ran before it (in this test or, on this worker, before this test), so
+            # Hypothesis sees the same answers when it replays a choice (else:
+            # FlakyStrategyDefinition).
             self.savepoint = connection.begin_nested()
+            self.created = iter(range(1, 100_000))
 
         def teardown(self):
             self.savepoint.rollback()
@@ -98,7 +99,7 @@ def test_stateful_run_follows_the_links(app, connection, world):
             # Lookup codes live in the database, so random ones are refused: the scenario
             # starts from a valid project (with a leader, so it can move to intent).
             if case.operation.label == "POST /api/v1/projects":
-                investor = {"name": f"状态机投资方{next(created)}"}
+                investor = {"name": f"状态机投资方{next(self.created)}"}
                 case.body = {"name": "状态机项目", "investor": investor,
                              "category": "industrial", "chain": "pv", "region": "jjj",
                              "method": "by_chain", "county": "yaodu",

@@ -12,8 +12,7 @@ from app.db import utcnow
 from app.webhooks import service as webhooks
 from app.webhooks.models import WebhookDelivery, WebhookSubscription
 from tests.api.conftest import bearer
-from tests.api.test_projects_api import new_project
-from tests.conftest import count, settings_env
+from tests.conftest import count, new_project, settings_env
 
 PROBLEM = "application/problem+json"
 PUBLIC = "93.184.216.34"

@@ -17,8 +17,7 @@ from app.projects.models import Project
 from app.webhooks import service as webhooks
 from app.webhooks.models import WebhookDelivery, WebhookEvent
 from tests.api.conftest import bearer
-from tests.api.test_projects_api import new_project
-from tests.conftest import count
+from tests.conftest import count, new_project
 
 pytestmark = pytest.mark.usefixtures("local_receivers")
 FAST = (1.0, 1.0, 1.0)  # seconds between attempts, instead of minutes

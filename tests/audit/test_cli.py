@@ -17,9 +17,8 @@ from app.accounts.permissions import Actor
 from app.audit.cli import audit_app
 from app.audit.models import AuditAction, AuditEvent
 from app.audit.service import record
-from app.config import get_settings
-from app.db import create_db_engine, get_engine, session_scope
-from tests.conftest import alembic_config, throwaway_database
+from app.db import create_db_engine, session_scope
+from tests.conftest import alembic_config, reset_cached_settings, throwaway_database
 
 runner = CliRunner()
 LONG_AGO = datetime.now(UTC) - timedelta(days=400)
@@ -28,13 +27,6 @@ UNKEYED_COLUMNS = (
     "occurred_at", "user_id", "username", "roles", "client_id", "ip", "user_agent", "action",
     "object_type", "object_id", "changes", "outcome", "detail", "prev_hash",
 )
-
-
-def reset_cached_settings() -> None:
-    get_settings.cache_clear()
-    if get_engine.cache_info().currsize:
-        get_engine().dispose()
-    get_engine.cache_clear()
 
 
 @pytest.fixture

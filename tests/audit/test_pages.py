@@ -42,7 +42,7 @@ def test_the_auditor_sees_the_trail_newest_first_in_local_time(client, signed_in
     page = client.get("/audit")
     assert page.status_code == 200
     table = table_of(page.text)
-    assert "审计日志" in page.text
+    assert "<h1>审计日志</h1>" in page.text
     assert table.index("导出数据") < table.index("阶段变更") < table.index("新建项目")
     assert "2026-06-30 00:30:00" in table and "2026-06-29 23:30:00" in table
     assert "text-danger" in table and "失败" in table

@@ -9,8 +9,7 @@ from app.audit.service import record
 from app.audit_trail.service import search
 from app.projects.schemas import InvestorIn, ProjectUpdate, TransitionIn
 from app.projects.service import advance_stage, create_project, update_project
-from tests.api.conftest import bearer
-from tests.conftest import TEST_PASSWORD, make_actor, project_input
+from tests.conftest import TEST_PASSWORD, bearer, make_actor, project_input
 
 REAL_NAME = "九州50MW农光互补光伏电站项目"
 

@@ -22,8 +22,15 @@ from app.db import create_db_engine, session_scope, utcnow
 from app.main import create_app, default_session_factory
 from app.projects.schemas import InvestorIn
 from app.projects.service import create_project
-from tests.conftest import alembic_config, login, make_actor, project_input, throwaway_database
-from tests.test_cli import invoke, reset_cached_settings
+from tests.conftest import (
+    alembic_config,
+    invoke,
+    login,
+    make_actor,
+    project_input,
+    reset_cached_settings,
+    throwaway_database,
+)
 
 
 @pytest.fixture

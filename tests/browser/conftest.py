@@ -25,13 +25,20 @@ from app.accounts.permissions import Actor
 from app.accounts.service import create_user, set_language
 from app.config import PROJECT_ROOT
 from app.db import create_db_engine, session_scope
-from app.demo import DEMO_PASSWORD, load_demo
+from app.demo import DEMO_PASSWORD
 from app.main import create_app, default_session_factory
 from app.projects.models import Project
 from app.projects.schemas import InvestorIn, LeaderAssignIn
 from app.projects.service import assign_leader, create_project
 from app.projects.stages import Stage, Status
-from tests.conftest import TEST_PASSWORD, alembic_config, project_input, throwaway_database
+from tests.conftest import (
+    SERVES_ON_A_PORT,
+    TEST_PASSWORD,
+    DemoBuild,
+    alembic_config,
+    project_input,
+    throwaway_database,
+)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "browser"
@@ -43,10 +50,13 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-quic"]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every browser test on one worker: one live server and one Chromium, not one each."""
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(here):
+            item.add_marker(SERVES_ON_A_PORT)
 
 
 def seed(url: str) -> None:
@@ -91,13 +101,10 @@ class DemoSite:
 
 
 def seed_demo(url: str) -> DemoSite:
-    """The demo data set, plus a copy of the demo user who reads English."""
-    from alembic import command
-
-    command.upgrade(alembic_config(url), "head")
+    """On a copy of the demo data set (conftest.demo_template): a copy of the demo user who
+    reads English."""
     engine = create_db_engine(url)
     with session_scope(engine=engine) as session:
-        load_demo(session)
         reader = create_user(session, username=ENGLISH_USERNAME, display_name="Demo Reader",
                              password=DEMO_PASSWORD, roles=["staff", "supervisor"],
                              title="Investment promotion centre", must_change_password=False)
@@ -130,22 +137,27 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
+def demo_server(tmp_path_factory: pytest.TempPathFactory,
+                demo_template: DemoBuild) -> Iterator[DemoSite]:
     """A second server, on the demo data set: pages look as a bureau would see them."""
     _require_chromium()
-    for url, site in _serve(tmp_path_factory.mktemp("browser-demo"), seed_demo):
+    for url, site in _serve(tmp_path_factory.mktemp("browser-demo"), seed_demo,
+                            demo_template.url):
         yield replace(site, url=url)
 
 
-def _serve(folder: Path, fill: Callable[[str], T]) -> Iterator[tuple[str, T]]:
-    with throwaway_database(folder) as url:
+def _serve(folder: Path, fill: Callable[[str], T],
+           template: str | None = None) -> Iterator[tuple[str, T]]:
+    with throwaway_database(folder, template) as url:
         seeded = fill(url)
         engine = create_db_engine(url)
         app = create_app(session_factory=default_session_factory(engine))
-        port = _free_port()
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                               log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
+        # Bound here and handed over: no gap in which another process takes the port.
+        listening = socket.create_server(("127.0.0.1", 0))
+        port = listening.getsockname()[1]
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]},
+                                  daemon=True)
         thread.start()
         deadline = time.monotonic() + 15
         while not server.started:
@@ -155,6 +167,7 @@ def _serve(folder: Path, fill: Callable[[str], T]) -> Iterator[tuple[str, T]]:
         yield f"http://127.0.0.1:{port}", seeded
         server.should_exit = True
         thread.join(timeout=10)
+        listening.close()
         engine.dispose()
 
 

@@ -124,8 +124,9 @@ def slug(route: str) -> str:
 
 # What the CSP (style-src/script-src 'self') refuses in markup: style attributes, inline
 # scripts, event-handler attributes, javascript: links; in Python, such markup in a string.
-INLINE = re.compile(r"""\sstyle=|<script(?![^>]*\ssrc=)|\son[a-z]+=["']|javascript:""", re.I)
-INLINE_IN_CODE = re.compile(r"""<[a-z][^>]*\s(style|on[a-z]+)=|<script>|javascript:""", re.I)
+JS_URL = r"""(href|src|action)=["']?\s*javascript:"""
+INLINE = re.compile(rf"""\sstyle=|<script(?![^>]*\ssrc=)|\son[a-z]+=["']|{JS_URL}""", re.I)
+INLINE_IN_CODE = re.compile(rf"""<[a-z][^>]*\s(style|on[a-z]+)=|<script>|{JS_URL}""", re.I)
 
 
 def test_no_template_or_page_code_writes_what_the_policy_refuses():

@@ -1,19 +1,17 @@
 """The demo data set: the issue's numbers, the rules it must obey, and idempotency.
 
-Loading takes a while, so it happens once for the module, in a transaction of its own that
-is rolled back at the end (the same pattern as the `session` fixture in conftest.py).
+Loading takes a while, so it happens once per run (conftest.demo_template, which also counts
+the password hashes and progress calls); the module reads a copy of it in one transaction
+that is rolled back at the end.
 """
 
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from argon2 import PasswordHasher
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.accounts.models import User, UserRole
@@ -23,7 +21,7 @@ from app.audit.models import AuditEvent
 from app.audit.service import verify_chain
 from app.clock import local_date
 from app.config import get_settings
-from app.db import utcnow
+from app.db import create_db_engine, utcnow
 from app.demo import DEMO_PASSWORD, DEMO_USERNAME, DemoSummary, load_demo
 from app.demo.loader import read_lookups
 from app.demo.plan import SEED, build_plan
@@ -39,7 +37,7 @@ from app.projects.models import (
     TeamMember,
 )
 from app.projects.stages import STAGE_ORDER, TerminationReason
-from tests.conftest import count
+from tests.conftest import USES_THE_DEMO, DemoBuild, count, throwaway_database
 
 TABLES = (User, UserRole, Investor, InvestorContact, Project, StageEvent, StatusChange,
           LeaderAssignment, TeamMember, Activity, ActivityParticipant)
@@ -53,28 +51,25 @@ class DemoLoad:
     progress: list[tuple[int, int]]
 
 
+pytestmark = USES_THE_DEMO
+
+
 @pytest.fixture(scope="module")
-def loaded(engine: Engine) -> Iterator[DemoLoad]:
-    connection = engine.connect()
-    transaction = connection.begin()
-    hashed: list[str] = []
-    progress: list[tuple[int, int]] = []
-    real_hash = PasswordHasher.hash
-
-    def counted_hash(hasher: PasswordHasher, password: str | bytes, **options: Any) -> str:
-        hashed.append(str(password))
-        return real_hash(hasher, password, **options)
-
-    with Session(bind=connection, join_transaction_mode="create_savepoint",
-                 expire_on_commit=False) as session:
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(PasswordHasher, "hash", counted_hash)
-            summary = load_demo(session, progress=lambda done, total:
-                                progress.append((done, total)))
-        session.flush()
-        yield DemoLoad(session, summary, len(hashed), progress)
-    transaction.rollback()
-    connection.close()
+def loaded(tmp_path_factory: pytest.TempPathFactory,
+           demo_template: DemoBuild) -> Iterator[DemoLoad]:
+    """A copy of the demo as conftest.demo_template loaded it, read in one transaction that is
+    rolled back at the end."""
+    with throwaway_database(tmp_path_factory.mktemp("demo-copy"), demo_template.url) as url:
+        engine = create_db_engine(url)
+        connection = engine.connect()
+        transaction = connection.begin()
+        with Session(bind=connection, join_transaction_mode="create_savepoint",
+                     expire_on_commit=False) as session:
+            yield DemoLoad(session, demo_template.summary, demo_template.password_hashes,
+                           demo_template.progress)
+        transaction.rollback()
+        connection.close()
+        engine.dispose()
 
 
 @pytest.fixture(scope="module")

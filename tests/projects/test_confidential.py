@@ -9,8 +9,7 @@ from app.errors import Conflict
 from app.projects.models import Project
 from app.projects.schemas import InvestorIn
 from app.projects.service import create_project
-from tests.api.conftest import bearer
-from tests.conftest import csrf_of, make_actor, project_input
+from tests.conftest import bearer, csrf_of, make_actor, project_input
 from tests.projects.test_detail_page import form_fields
 
 REAL_NAME = "九州50MW农光互补光伏电站项目"

@@ -11,10 +11,9 @@ import sqlalchemy as sa
 from app.activities.models import Activity
 from app.activities.schemas import ActivityCreate
 from app.activities.service import add_activity
-from app.projects.models import LeaderAssignment, StageEvent, StatusChange, TeamMember
 from app.projects.schemas import LeaderAssignIn, PauseIn, ProjectUpdate, TransitionIn
 from app.projects.service import advance_stage, assign_leader, pause_project, update_project
-from tests.conftest import count, csrf_of, make_actor
+from tests.conftest import csrf_of, make_actor, snapshot
 
 SIGNING = {"agreement_no": "LFXY-2026-001", "agreed_amount": "120000"}
 
@@ -85,16 +84,6 @@ def post(client, path, data, htmx=False):
     headers = {"HX-Request": "true"} if htmx else {}
     return client.post(path, data={"csrf_token": token, **data}, headers=headers,
                        follow_redirects=False)
-
-
-def snapshot(session, project):
-    session.refresh(project)
-    return (project.stage, project.status, project.leader_id, project.version,
-            count(session, StageEvent, StageEvent.project_id == project.id),
-            count(session, StatusChange, StatusChange.project_id == project.id),
-            count(session, LeaderAssignment, LeaderAssignment.project_id == project.id),
-            count(session, Activity, Activity.project_id == project.id),
-            count(session, TeamMember, TeamMember.project_id == project.id))
 
 
 # --- the page ------------------------------------------------------------------------------
@@ -425,7 +414,7 @@ def test_an_invalid_edit_is_refused_with_the_message_beside_the_field(client, si
     answer = client.post(f"/projects/{project.id}/edit",
                          data={**fields, "total_investment": "很多", "csrf_token": token},
                          follow_redirects=False)
-    assert answer.status_code == 422 and "总投资须为数字" in answer.text
+    assert answer.status_code == 422 and "总投资请以万元填写" in answer.text
     assert 'value="很多"' in answer.text
     cleared = client.post(f"/projects/{project.id}/edit",
                           data={**fields, "name": "", "csrf_token": token},

@@ -6,8 +6,7 @@ import sqlalchemy as sa
 from app.db import session_scope
 from app.projects.investors import credit_code_check_char
 from app.projects.models import Investor, Project
-from tests.api.conftest import bearer
-from tests.conftest import agency_token, live_client, race
+from tests.conftest import agency_token, bearer, live_client, new_project, race
 
 RACERS = 4
 ROUNDS = 15
@@ -19,9 +18,7 @@ def credit_code(n: int) -> str:
 
 
 def project_body(**investor: str) -> dict:
-    return {"name": "年产2GW电池项目", "investor": investor, "category": "industrial",
-            "chain": "pv", "region": "csj", "method": "by_chain", "county": "yaodu",
-            "total_investment": "50000.00"}
+    return new_project(investor=investor)
 
 
 def test_racing_identical_creates_make_one_project_and_409s(live_app, fresh_engine):

@@ -135,7 +135,7 @@ def test_a_bad_filter_is_named_and_the_board_still_shows(client, signed_in, pipe
     signed_in("zhang.wei")
     page = client.get("/projects/kanban?min_investment=abc")
     assert page.status_code == 200
-    assert "最低投资额须为数字" in page.text and "宁远电池项目" in page.text
+    assert "最低投资额请以万元填写" in page.text and "宁远电池项目" in page.text
 
 
 def test_a_county_user_sees_only_their_county(client, signed_in, make_project):

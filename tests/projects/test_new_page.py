@@ -2,6 +2,7 @@
 investor, Chinese field messages and the county rule; refusals create nothing."""
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -37,6 +38,15 @@ def typed(csrf: str, **changes: Any) -> dict[str, str]:
 
 def post(client, data: dict[str, str], **kwargs: Any):
     return client.post("/projects/new", data=data, follow_redirects=False, **kwargs)
+
+
+def summary_items(html: str) -> list[str]:
+    summary = re.search(r'data-testid="error-summary">(.*?)</div>\s*</div>', html, re.S)
+    return re.findall(r"<li>([^<]*)</li>", summary.group(1)) if summary else []
+
+
+def beside_fields(html: str) -> list[str]:
+    return re.findall(r'<div class="invalid-feedback" id="[^"]*">([^<]*)</div>', html)
 
 
 def test_the_form_shows_every_card_and_field(client, signed_in):
@@ -156,6 +166,21 @@ def test_a_new_investor_is_created_without_a_warning(client, signed_in, session)
     assert created.related_project_id is None and created.county_code == "yaodu"
 
 
+def test_the_form_takes_the_date_of_first_contact_but_not_a_future_one(client, signed_in,
+                                                                       session):
+    signed_in("zhang.wei")
+    csrf = csrf_of(client, "/projects/new")
+    tomorrow = (local_datetime(datetime.now(UTC)).date() + timedelta(days=1)).isoformat()
+    refused = post(client, typed(csrf, first_contact_on=tomorrow))
+    assert refused.status_code == 422
+    assert 'id="f-first_contact_on"' in refused.text and "is-invalid" in refused.text
+    assert count(session, Project) == 0
+    visited = (local_datetime(datetime.now(UTC)).date() - timedelta(days=3))
+    assert post(client, typed(csrf, first_contact_on=visited.isoformat())).status_code == 303
+    created = session.scalar(select(Project).where(Project.name == "年产5万吨负极材料项目"))
+    assert created.reached_contact_on == visited
+
+
 def test_bad_amounts_give_chinese_field_messages_and_create_nothing(client, signed_in,
                                                                     session):
     signed_in("zhang.wei")
@@ -163,7 +188,7 @@ def test_bad_amounts_give_chinese_field_messages_and_create_nothing(client, sign
     before = count(session, Project)
     not_a_number = post(client, typed(csrf, total_investment="abc"))
     assert not_a_number.status_code == 422
-    assert "总投资须为数字" in not_a_number.text
+    assert "总投资请以万元填写" in not_a_number.text
     assert 'value="abc"' in not_a_number.text
     negative = post(client, typed(csrf, total_investment="-5", land_mu="-1"))
     assert negative.status_code == 422
@@ -173,8 +198,19 @@ def test_bad_amounts_give_chinese_field_messages_and_create_nothing(client, sign
     assert "请填写项目名称" in missing.text and "请填写项目类别" in missing.text
     exponent = post(client, typed(csrf, total_investment="1e9", expected_jobs="1.0"))
     assert exponent.status_code == 422
-    assert "总投资须为数字" in exponent.text and "预计就业人数须为整数" in exponent.text
+    assert "总投资请以万元填写" in exponent.text and "预计就业人数须为整数" in exponent.text
     assert count(session, Project) == before
+
+
+def test_an_empty_form_names_every_marked_field_in_its_summary(client, signed_in, session):
+    signed_in("zhang.wei")
+    response = post(client, {"csrf_token": csrf_of(client, "/projects/new")})
+    assert response.status_code == 422
+    marked = beside_fields(response.text)
+    assert len(marked) == response.text.count("is-invalid") >= 8
+    assert "请填写投资方名称。" in marked  # the investor card's name, not "the investor"
+    assert sorted(summary_items(response.text)) == sorted(marked)
+    assert count(session, Project) == 0
 
 
 def test_an_htmx_refusal_returns_only_the_form(client, signed_in):
@@ -184,7 +220,7 @@ def test_an_htmx_refusal_returns_only_the_form(client, signed_in):
                            headers={"HX-Request": "true"})
     assert response.status_code == 422
     assert response.text.lstrip().startswith('<form id="project-form"')
-    assert "总投资须为数字" in response.text and "<html" not in response.text
+    assert "总投资请以万元填写" in response.text and "<html" not in response.text
 
 
 def test_a_bad_credit_code_is_refused_beside_the_field(client, signed_in, session):
@@ -193,7 +229,9 @@ def test_a_bad_credit_code_is_refused_beside_the_field(client, signed_in, sessio
     response = post(client, typed(
         csrf_of(client, "/projects/new"), **{"investor.credit_code": "91140100MA0K9ABC11"}))
     assert response.status_code == 422
-    assert len(re.findall("不是有效的统一社会信用代码", response.text)) == 1
+    # Beside the field and in the summary; the duplicates panel does not repeat it.
+    assert len(re.findall("不是有效的统一社会信用代码", response.text)) == 2
+    assert sorted(summary_items(response.text)) == sorted(beside_fields(response.text))
     assert count(session, Project) == before
 
 

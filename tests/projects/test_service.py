@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 from pydantic import ValidationError
-from sqlmodel import Session
 
+from app.clock import local_date, local_text
 from app.errors import Conflict, StaleVersion, ValidationFailed
-from app.projects.models import Investor, LeaderAssignment, Project, StageEvent, StatusChange
+from app.projects.models import Investor, LeaderAssignment, Project, StatusChange
 from app.projects.schemas import (
     InvestorIn,
     LeaderAssignIn,
@@ -35,19 +35,11 @@ from app.projects.service import (
     terminate_project,
     update_project,
 )
-from tests.conftest import count, project_input
+from tests.conftest import count, project_input, snapshot
 
 SIGNING = {"agreement_no": "LFXY-2026-001", "agreed_amount": Decimal("120000.00")}
 CONTRACT = {"contract_no": "LFHT-2026-001", "contract_on": date(2026, 1, 5),
             "contract_amount": Decimal("118000.00")}
-
-
-def snapshot(session: Session, project: Project) -> tuple:
-    session.refresh(project)
-    return (project.stage, project.status, project.leader_id, project.version,
-            count(session, StageEvent, StageEvent.project_id == project.id),
-            count(session, StatusChange, StatusChange.project_id == project.id),
-            count(session, LeaderAssignment, LeaderAssignment.project_id == project.id))
 
 
 def with_leader(session, project, leader, staff):
@@ -137,7 +129,7 @@ def test_same_credit_code_is_a_conflict_naming_the_existing_project(session, sta
     params = refused.value.params
     assert params["code"] == first.code
     assert params["county"] == "尧都区"
-    assert params["reported"].startswith(first.first_reported_at.isoformat()[:10])
+    assert params["reported"] == local_text(first.first_reported_at)  # as people read it
     assert count(session, Project) == 1
 
 
@@ -249,6 +241,32 @@ def test_a_future_date_is_refused(session, staff, leader, make_project):
             to_stage="intent", happened_on=date.today() + timedelta(days=2)),
             expected_version=None, actor=staff)
     assert refused.value.errors[0].field == "happened_on"
+
+
+def test_a_visit_last_week_becomes_an_intent_dated_last_week(session, staff, leader):
+    visited = local_date() - timedelta(days=7)
+    project = create_project(session, project_input(first_contact_on=visited), actor=staff)
+    assert project.reached_contact_on == visited and project.stage_entered_on == visited
+    assert project.first_reported_at.date() >= visited + timedelta(days=6)  # when entered
+    with_leader(session, project, leader, staff)
+    intent_on = visited + timedelta(days=1)
+    advance_stage(session, project.id, TransitionIn(to_stage="intent", happened_on=intent_on),
+                  expected_version=None, actor=staff)
+    assert [e.happened_on for e in stage_history(session, project.id, staff)] == [
+        visited, intent_on]
+    # The same day as the previous move is allowed too.
+    advance_stage(session, project.id, TransitionIn(to_stage="signed", happened_on=intent_on,
+                                                    **SIGNING),
+                  expected_version=None, actor=staff)
+    assert project.reached_signed_on == intent_on
+
+
+def test_a_first_contact_in_the_future_is_refused_and_nothing_is_written(session, staff):
+    with pytest.raises(ValidationFailed) as refused:
+        create_project(session, project_input(
+            first_contact_on=local_date() + timedelta(days=1)), actor=staff)
+    assert refused.value.errors[0].field == "first_contact_on"
+    assert count(session, Project) == 0
 
 
 def test_a_date_before_the_last_move_is_refused(session, staff, leader, make_project):

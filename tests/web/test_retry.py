@@ -13,9 +13,7 @@ from app.accounts.models import User
 from app.projects import api as projects_api
 from app.projects.models import Project
 from app.web.retry import ATTEMPTS
-from tests.api.conftest import bearer
-from tests.api.test_projects_api import new_project
-from tests.conftest import count, csrf_of
+from tests.conftest import bearer, count, csrf_of, new_project
 
 PROBLEM = "application/problem+json"
 

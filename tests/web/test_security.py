@@ -15,7 +15,7 @@ from starlette.responses import PlainTextResponse
 
 from app.config import PROJECT_ROOT
 from app.web.security import SecurityHeadersMiddleware
-from tests.conftest import TEST_PASSWORD, production_env
+from tests.conftest import SERVES_ON_A_PORT, TEST_PASSWORD, production_env
 
 
 def test_a_project_page_is_not_cached(client, signed_in, make_project):
@@ -106,6 +106,7 @@ def docker_entrypoint(tmp_path: Path) -> Iterator[tuple[str, str, subprocess.Pop
             process.wait()
 
 
+@SERVES_ON_A_PORT
 def test_the_docker_entrypoint_names_no_server_software_and_reports_its_checks(
         docker_entrypoint):
     base, secret, process = docker_entrypoint

@@ -6,18 +6,14 @@ from datetime import timedelta
 
 from app.accounts.service import create_user
 from app.db import session_scope, utcnow
-from tests.api.conftest import bearer
-from tests.conftest import TEST_PASSWORD, agency_token, live_client, race
+from tests.conftest import TEST_PASSWORD, agency_token, bearer, live_client, new_project, race
 
 WRITERS = 8
 ROUNDS = 5
 
 
 def project_body(investor: str, leader_id: int) -> dict:
-    return {"name": "年产5万吨碳纤维项目", "investor": {"name": investor},
-            "category": "industrial", "chain": "carbon", "region": "jjj",
-            "method": "by_chain", "county": "yaodu", "total_investment": "30000.00",
-            "leader_id": leader_id}
+    return new_project(investor={"name": investor}, leader_id=leader_id)
 
 
 def follow_up() -> dict:

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.projects.pages import detail, kanban, list_page, new
+from app.projects.pages import detail, kanban, list_page, new, recycle_bin
 
 router = APIRouter(include_in_schema=False)
 router.include_router(list_page.router)
@@ -10,3 +10,4 @@ router.include_router(list_page.router)
 router.include_router(new.router)
 router.include_router(kanban.router)
 router.include_router(detail.router)
+router.include_router(recycle_bin.router)

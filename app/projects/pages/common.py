@@ -17,6 +17,7 @@ FILTER_LABELS = {
     "leader_id": _("responsible leader"),
     "min_investment": _("minimum investment"), "max_investment": _("maximum investment"),
     "reported_from": _("first reported from"), "reported_to": _("first reported to"),
+    "updated_since": _("updated since"),
     "idle_days": _("days without follow-up"),
     "follow_up_due_by": _("next follow-up due by"),
     "reached": _("stage reached"), "reached_from": _("reached from"),

@@ -59,6 +59,7 @@ from app.projects.service import (
     move_back,
     pause_project,
     resume_project,
+    soft_delete_project,
     terminate_project,
     update_project,
 )
@@ -181,6 +182,7 @@ def allowed_actions(actor: Actor, project: Any, moves: Moves) -> dict[str, bool]
         "leader": _may(actor, project, Permission.project_assign_leader),
         "activity": _may(actor, project, Permission.activity_create),
         "team": update,
+        "delete": _may(actor, project, Permission.project_delete),
     }
 
 
@@ -610,6 +612,17 @@ _simple_action("pause", PauseIn, pause_project)
 _simple_action("resume", ResumeIn, resume_project)
 _simple_action("terminate", TerminateIn, terminate_project)
 _simple_action("leader", LeaderAssignIn, assign_leader, Permission.project_assign_leader)
+
+
+@router.post("/projects/{project_id}/delete")
+async def project_delete(
+    request: Request, db: DbSession, project_id: PathId,
+    actor: Annotated[Actor, requires(Permission.project_delete)],
+) -> Response:
+    """To the recycle bin (the button asks first); refusals go to the error page."""
+    _data, version, _next = await _read(request)
+    soft_delete_project(db, project_id, expected_version=form_version(version), actor=actor)
+    return see_other(request, "/projects")
 
 
 # --- follow-ups and the team ---------------------------------------------------------------

@@ -11,7 +11,7 @@ from app.errors import AppError
 from app.i18n import _
 from app.lookups.service import lookup_options
 from app.projects.pages.common import LABELS, parse_filters, query_dict, url_with
-from app.projects.queries import list_projects
+from app.projects.queries import MONEY_SUM_LABELS, list_projects
 from app.projects.service import delete_view, save_view, saved_views
 from app.web.deps import DbSession, PathId, requires
 from app.web.forms import app_error_fields
@@ -37,11 +37,13 @@ async def project_list(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 20,
     sort: Annotated[str, Query(max_length=32)] = "-updated_at",
+    money_sum: Annotated[str, Query(alias="sum", max_length=16)] = "total",
 ) -> Response:
     locale = request.state.locale
     filters, filter_errors = parse_filters(request, locale)
     per_page = per_page if per_page in PAGE_SIZES else 20
-    result = list_projects(db, actor, filters, sort=sort, page=page, per_page=per_page)
+    result = list_projects(db, actor, filters, sort=sort, page=page, per_page=per_page,
+                           money_sum=money_sum)
     active_stages = tuple(s.value for s in filters.stage)
     tabs = [
         {"key": key, "label": label, "count": sum(result.by_stage[s] for s in stages) if stages
@@ -56,7 +58,8 @@ async def project_list(
         result=result, tabs=tabs, sort=sort, query=query_dict(request),
         filter_errors=filter_errors, options=lookup_options(db, actor), leaders=leaders(db),
         views=saved_views(db, actor), page_sizes=PAGE_SIZES, url_with=url_with,
-        can_create=actor.can(Permission.project_create), **LABELS,
+        can_create=actor.can(Permission.project_create), money_sum_labels=MONEY_SUM_LABELS,
+        **LABELS,
     )
 
 

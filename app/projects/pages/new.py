@@ -36,10 +36,9 @@ FORM_LABELS: dict[str, str] = {
     "investor.contacts.0.email": _("contact e-mail"),
     "leader_id": _("responsible leader"),
     "same_investor_as": _("related project"),
+    "first_contact_on": _("date of first contact"),
     "is_confidential": _("confidential"),
 }
-# Fields the form shows a message beside; any other message goes above the form.
-SHOWN_FIELDS = frozenset(FORM_LABELS) - {"investor", "is_confidential"}
 DUPLICATE_MESSAGE = _("This investor already has a project under way (listed below). If the "
                       "new one is another project of the same investor, such as a second "
                       "phase or a capital increase, choose the project it follows; otherwise "
@@ -63,16 +62,6 @@ def _duplicates(db: DbSession, actor: Actor, locale: str, name: str | None,
     return duplicate_candidates(db, actor, investor_name=name, credit_code=code), None
 
 
-def _surfaced(errors: dict[str, str], duplicates: list[Any]) -> dict[str, str]:
-    """A message for a field the form does not show (the link choice appears only beside
-    duplicates) goes above the form, so no refusal is silent."""
-    shown = SHOWN_FIELDS if duplicates else SHOWN_FIELDS - {"same_investor_as"}
-    hidden = [message for field, message in errors.items() if field not in shown | {"_"}]
-    if hidden and "_" not in errors:
-        return {**errors, "_": hidden[0]}
-    return errors
-
-
 def _page(request: Request, db: DbSession, actor: Actor, *, form: dict[str, str],
           errors: dict[str, str] | None = None, status: int = 200,
           conflict: bool = False) -> Response:
@@ -84,7 +73,7 @@ def _page(request: Request, db: DbSession, actor: Actor, *, form: dict[str, str]
                                               form.get("investor.credit_code"))
     return render(
         request, "projects/new.html", block="project_form", status=status,
-        active_nav="projects", form=form, errors=_surfaced(errors or {}, duplicates),
+        active_nav="projects", form=form, errors=errors or {},
         options=options, chain_links=_children(options.chain_links, form.get("chain")),
         zones=_children(options.zones, form.get("county")),
         leaders=assignable_leaders(db, actor, form.get("county") or None),
@@ -160,7 +149,9 @@ async def project_create(
     locale = request.state.locale
     raw = await request.form()
     form = {key: str(raw.get(key, "")) for key in raw if key != "csrf_token"}
-    data, errors = validate_form(ProjectCreate, form_to_dict(raw), FORM_LABELS, locale)
+    typed = form_to_dict(raw)
+    typed.setdefault("investor", {})  # an empty investor card: its name is what is missing
+    data, errors = validate_form(ProjectCreate, typed, FORM_LABELS, locale)
     if data is None:
         return _page(request, db, actor, form=form, errors=errors, status=422)
     try:

@@ -1,0 +1,34 @@
+"""回收站: deleted projects, for administrators, each with a restore button."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from app.accounts.permissions import Actor, Permission
+from app.projects.confidential import shown_names
+from app.projects.service import deleted_projects, restore_project
+from app.web.deps import DbSession, PathId, requires
+from app.web.redirects import see_other
+from app.web.templating import render
+
+router = APIRouter()
+
+
+@router.get("/recycle-bin")
+async def recycle_bin(
+    request: Request, db: DbSession,
+    actor: Annotated[Actor, requires(Permission.project_restore)],
+) -> Response:
+    projects = deleted_projects(db, actor)
+    return render(request, "projects/recycle_bin.html", active_nav="recycle_bin",
+                  projects=projects, names=shown_names(db, actor, [p.id for p in projects]))
+
+
+@router.post("/recycle-bin/{project_id}/restore")
+async def recycle_bin_restore(
+    request: Request, db: DbSession, project_id: PathId,
+    actor: Annotated[Actor, requires(Permission.project_restore)],
+) -> Response:
+    restore_project(db, project_id, actor=actor)
+    return see_other(request, f"/projects/{project_id}")
