@@ -3,6 +3,7 @@ numbers as numbers (amounts in 万元 with two places, rates as percentages). Ev
 leaves one audit row (`audit_export`), written apart from the read that computes it."""
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from io import BytesIO
@@ -15,6 +16,7 @@ from sqlmodel import Session
 
 from app.accounts.permissions import Actor
 from app.analytics.cockpit import Cockpit, cockpit
+from app.analytics.lights import project_warnings
 from app.analytics.schemas import METRIC_LABELS
 from app.audit.models import AuditAction
 from app.audit.service import record
@@ -23,6 +25,7 @@ from app.db import utcnow
 from app.i18n import _, translate
 from app.projects.schemas import ProjectFilters
 from app.projects.stages import STAGE_LABELS, Stage
+from app.xlsx import append_row
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY_FORMAT = "#,##0.00"
@@ -49,17 +52,15 @@ class Sheet:
         return translate(message, self.locale, **params)
 
     def header(self, *labels: str) -> None:
-        self.ws.append([self.t(label) for label in labels])
-        row = self.ws.max_row
-        for cell in self.ws[row]:
+        cells = append_row(self.ws, [self.t(label) for label in labels])
+        for cell in cells:
             cell.font = Font(bold=True)
             cell.fill = HEADER_FILL
             cell.alignment = Alignment(horizontal="center")
-        self._measure(self.ws[row])
+        self._measure(cells)
 
     def row(self, values: Sequence[Any], formats: Sequence[str | None] = ()) -> None:
-        self.ws.append([("--" if v is None else v) for v in values])
-        cells = self.ws[self.ws.max_row]
+        cells = append_row(self.ws, [("--" if v is None else v) for v in values])
         for cell, fmt in zip(cells, formats, strict=False):
             if fmt and isinstance(cell.value, (int, Decimal)):
                 cell.number_format = fmt
@@ -96,18 +97,18 @@ def build_workbook(c: Cockpit, locale: str, *, generated_at: datetime) -> bytes:
     s = Sheet(wb, _("Overview"), locale, first=True)
     s.header(_("Figure"), _("Value"))
     period = c.period
-    s.row([s.t("Period"), f"{period.start.isoformat()} ～ {period.end.isoformat()}"])
-    s.row([s.t("Mode"), s.t(MODE_LABELS[c.mode])])
-    s.row([s.t("Filters"), "&".join(f"{k}={v}" for k, v in c.filters.model_dump(
+    s.row([s.t(_("Period")), f"{period.start.isoformat()} ～ {period.end.isoformat()}"])
+    s.row([s.t(_("Mode")), s.t(MODE_LABELS[c.mode])])
+    s.row([s.t(_("Filters")), "&".join(f"{k}={v}" for k, v in c.filters.model_dump(
         mode="json", exclude_defaults=True).items()) or "--"])
-    s.row([s.t("Generated at"), local_datetime(generated_at).strftime("%Y-%m-%d %H:%M")])
-    s.row([s.t("New projects"), c.kpis.new_projects], [None, n])
-    s.row([s.t("New signed projects"), c.kpis.signed_projects], [None, n])
-    s.row([s.t("Signed amount (10,000 yuan)"), c.kpis.signed_amount], [None, m])
-    s.row([s.t("Groundbreakings"), c.kpis.groundbreakings], [None, n])
-    s.row([s.t("Funds in place (10,000 yuan)"), c.kpis.funds_in_place], [None, m])
+    s.row([s.t(_("Generated at")), local_datetime(generated_at).strftime("%Y-%m-%d %H:%M")])
+    s.row([s.t(_("New projects")), c.kpis.new_projects], [None, n])
+    s.row([s.t(_("New signed projects")), c.kpis.signed_projects], [None, n])
+    s.row([s.t(_("Signed amount (10,000 yuan)")), c.kpis.signed_amount], [None, m])
+    s.row([s.t(_("Groundbreakings")), c.kpis.groundbreakings], [None, n])
+    s.row([s.t(_("Funds in place (10,000 yuan)")), c.kpis.funds_in_place], [None, m])
     for light in ("red", "yellow", "green"):
-        s.row([s.t("Warnings: {light}", light=s.t(LIGHT_LABELS[light])),
+        s.row([s.t(_("Warnings: {light}"), light=s.t(LIGHT_LABELS[light])),
                c.warnings.counts[light]], [None, n])
     s.blank()
     s.header(_("Rate"), _("Numerator"), _("Denominator"), _("Rate"))
@@ -152,11 +153,13 @@ def build_workbook(c: Cockpit, locale: str, *, generated_at: datetime) -> bytes:
         s.row([point.month, point.signed, point.groundbreaking], [None, n, n])
     s.finish()
 
-    for title, rows in ((_("By county"), c.by_county), (_("By industry chain"), c.by_chain),
-                        (_("By {dimension}"), c.by_dimension)):
+    for title, first, rows in (
+            (_("By county"), _("County"), c.by_county),
+            (_("By industry chain"), _("Industry chain"), c.by_chain),
+            (_("By {dimension}"), DIMENSION_HEADERS[c.dimension], c.by_dimension)):
         s = Sheet(wb, translate(title, locale, dimension=translate(
             DIMENSION_TITLES[c.dimension], locale)), locale)
-        s.header(_("Name"), _("Live projects"), _("Total investment (10,000 yuan)"),
+        s.header(first, _("Live projects"), _("Total investment (10,000 yuan)"),
                  _("Signed"), _("Signed amount (10,000 yuan)"), _("Groundbreakings"))
         for row in rows:
             s.row([_name(row, locale), row.projects, row.total_investment, row.signed,
@@ -166,9 +169,9 @@ def build_workbook(c: Cockpit, locale: str, *, generated_at: datetime) -> bytes:
     s = Sheet(wb, _("Targets"), locale)
     s.header(_("Scope"), _("Period"), _("Target item"), _("Target"), _("Actual"),
              _("Completion"), _("Time elapsed"), _("Half by mid-year"))
-    scope = c.filters.county or s.t("City")
+    scope = c.filters.county or s.t(_("City"))
     for index, t in enumerate(c.targets):
-        label = s.t("Whole year") if index < 4 else s.t("Q{quarter}", quarter=period.quarter)
+        label = s.t(_("Whole year")) if index < 4 else s.t(_("Q{quarter}"), quarter=period.quarter)
         fmt = m if t.metric in ("signed_amount", "funds_in_place") else n
         s.row([scope, label, s.t(METRIC_LABELS[t.metric]), t.target, t.actual, t.share,
                t.elapsed, _yes_no(t.half_by_mid_year, locale)],
@@ -176,7 +179,7 @@ def build_workbook(c: Cockpit, locale: str, *, generated_at: datetime) -> bytes:
     for county in c.county_targets:
         for t in county.progress:
             fmt = m if t.metric in ("signed_amount", "funds_in_place") else n
-            s.row([_name(county, locale), s.t("Whole year"), s.t(METRIC_LABELS[t.metric]),
+            s.row([_name(county, locale), s.t(_("Whole year")), s.t(METRIC_LABELS[t.metric]),
                    t.target, t.actual, t.share, t.elapsed, _yes_no(t.half_by_mid_year, locale)],
                   [None, None, None, fmt, fmt, r, r, None])
     s.finish()
@@ -215,6 +218,9 @@ def build_workbook(c: Cockpit, locale: str, *, generated_at: datetime) -> bytes:
 DIMENSION_TITLES = {"county": _("county"), "chain": _("industry chain"),
                     "region": _("source region"), "method": _("attraction method"),
                     "leader": _("responsible leader")}
+DIMENSION_HEADERS = {"county": _("County"), "chain": _("Industry chain"),
+                     "region": _("Source region"), "method": _("Attraction method"),
+                     "leader": _("Responsible leader")}
 
 
 def _yes_no(value: bool | None, locale: str) -> str | None:
@@ -230,6 +236,11 @@ def export_cockpit(session: Session, actor: Actor, filters: ProjectFilters, *, y
     now = now or utcnow()
     figures = cockpit(session, actor, filters, year=year, quarter=quarter, mode=mode,
                       dimension=dimension, now=now)
+    # The page shows the first few warnings; the workbook lists every one.
+    shown = figures.warnings
+    if shown.total > len(shown.items):
+        figures = replace(figures, warnings=project_warnings(
+            session, actor, figures.filters, now, per_page=shown.total, counts=shown.counts))
     return build_workbook(figures, locale, generated_at=now)
 
 

@@ -14,7 +14,15 @@ from pydantic import BaseModel, Field, model_validator
 
 from app.accounts.permissions import ROLE_LABELS, Actor, Permission
 from app.audit.models import ACTION_LABELS, OUTCOME_LABELS, Outcome
-from app.audit_trail.history import Change, action_label, changes_of
+from app.audit_trail.history import (
+    Change,
+    Names,
+    action_label,
+    changes_of,
+    names_for,
+    object_name,
+    operator_name,
+)
 from app.audit_trail.service import AuditEntry, search
 from app.clock import local_midnight, local_text
 from app.i18n import _
@@ -81,22 +89,24 @@ class AuditRow:
     action: str  # label msgid, or the recorded action
     object_type: str | None  # label msgid, or the recorded type
     object_id: str | None
+    object_name: str | None  # a user's or project's name, as this reader may see it
     changes: list[Change]
     outcome: str
     detail: str | None
 
 
-def _row(event: AuditEntry) -> AuditRow:
+def _row(event: AuditEntry, names: Names) -> AuditRow:
     return AuditRow(
         id=event.id or 0,
         time=local_text(event.occurred_at, seconds=True),
-        username=event.username,
+        username=operator_name(event, names),
         roles=[ROLE_LABELS.get(role, role) for role in event.roles.split(",") if role],
         ip=event.ip,
         action=action_label(event.action),
         object_type=OBJECT_TYPE_LABELS.get(event.object_type or "", event.object_type),
         object_id=event.object_id,
-        changes=changes_of(event),
+        object_name=object_name(event, names),
+        changes=changes_of(event, names),
         outcome=event.outcome,
         detail=event.detail,
     )
@@ -114,7 +124,9 @@ async def audit_trail(
                     object_type=query.object_type, object_id=query.object_id, since=since,
                     until=until, outcome=query.outcome, limit=PAGE_SIZE + 1,
                     before_id=query.before_id)
-    rows = [_row(event) for event in events[:PAGE_SIZE]]
+    page = events[:PAGE_SIZE]
+    names = names_for(db, actor, page, request.state.locale)
+    rows = [_row(event, names) for event in page]
     next_url = query.url(before_id=rows[-1].id) if len(events) > PAGE_SIZE else None
     return render(
         request, "audit/list.html", block="table",

@@ -592,6 +592,10 @@ def advance_stage(session: Session, project_id: int, data: TransitionIn, *,
         from_stage = stage
         if getattr(project, reached_on(stage).key) is None:
             setattr(project, reached_on(stage).key, happened_on)
+    # The signing's amounts go into its audit row, so the history shows what was agreed.
+    amounts = {name: [getattr(project, name), getattr(data, name)]
+               for name in ("agreed_amount", "contract_amount")
+               if getattr(data, name) is not None}
     if data.agreed_amount is not None:
         project.agreed_amount = data.agreed_amount
     if data.contract_amount is not None:
@@ -601,7 +605,7 @@ def advance_stage(session: Session, project_id: int, data: TransitionIn, *,
     _touch(project, actor, now)
     record(session, actor, "project.stage", object_type="project", object_id=project.id,
            changes={"stage": [current.value, target.value],
-                    "happened_on": [None, happened_on]}, detail=data.note, now=now)
+                    "happened_on": [None, happened_on], **amounts}, detail=data.note, now=now)
     enqueue(session, "project.stage_changed", project,
             {"from_stage": current.value, "to_stage": target.value, "is_backward": False,
              "happened_on": happened_on.isoformat()}, now=now)

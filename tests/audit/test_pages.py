@@ -52,7 +52,7 @@ def test_filters_by_action_user_and_local_dates(client, signed_in, events):
     signed_in("shen.jie", roles=["auditor"])
     by_action = table_of(client.get("/audit", params={"action": "project.stage"}).text)
     assert "阶段变更" in by_action and "新建项目" not in by_action
-    assert "contact → intent" in by_action
+    assert "接洽 → 意向" in by_action
 
     by_user = table_of(client.get("/audit", params={"user": "chen.gang"}).text)
     assert "导出数据" in by_user and "liu.min" not in by_user
@@ -129,7 +129,7 @@ def test_project_history_hides_where_from_but_shows_it_to_auditors(session, make
 
     assert [row.action for row in rows] == ["Created project", "Updated project"]
     update = rows[-1]
-    assert update.username == "liu.min"
+    assert update.username == "刘敏"
     assert update.changes == [("project name", "旧名", "新名")]
     assert all(row.ip is None and row.user_agent is None for row in rows)
     seen_by_auditor = history_for_project(session, auditor, project.id)
@@ -142,3 +142,45 @@ def test_project_history_does_not_exist_for_another_county(session, make_project
     elsewhere = make_actor(session, "zhao.lei", "赵磊", ["staff"], county_code="houma")
     with pytest.raises(NotFound):
         history_for_project(session, elsewhere, project.id)
+
+
+def test_history_and_trail_read_names_and_labels_not_codes(
+        client, signed_in, session, make_project, leader):
+    from decimal import Decimal
+
+    from app.i18n import translate
+    from app.projects.schemas import TransitionIn
+    from app.projects.service import advance_stage
+    from app.projects.stages import Stage
+
+    zhao = make_actor(session, "zhao.yang", "赵阳", ["staff"])
+    project = make_project(leader_id=leader.user_id)
+    advance_stage(session, project.id, TransitionIn(to_stage=Stage.intent),
+                  expected_version=None, actor=zhao)
+    advance_stage(session, project.id, TransitionIn(
+        to_stage=Stage.signed, agreement_no="XY-2026-001", agreed_amount=Decimal("8000")),
+        expected_version=None, actor=zhao)
+    record(session, zhao, AuditAction.project_update, object_type="project",
+           object_id=project.id, changes={"leader_id": [None, leader.user_id],
+                                          "county_code": [None, "yaodu"]})
+    record(session, zhao, "activity.create", object_type="project", object_id=project.id,
+           changes={"kind": [None, "visit_out"]})
+    record(session, zhao, "user.update", object_type="user", object_id=leader.user_id,
+           changes={"title": ["", "市长"]})
+    session.commit()
+    expected = ["赵阳", "接洽 → 意向", "意向 → 签约", "8,000.00", "李云峰", "尧都区",
+                translate("Visit out")]
+
+    signed_in("shen.jie", roles=["auditor"])
+    trail = table_of(client.get("/audit").text)
+    for text in expected:
+        assert text in trail, text
+    assert "<td>zhao.yang</td>" not in trail and "visit_out" not in trail
+    assert "用户 李云峰" in trail
+    assert f"项目 {project.name}" in trail
+
+    signed_in("zhang.wei", roles=["staff"])
+    history = client.get(f"/projects/{project.id}?tab=history").text
+    for text in expected:
+        assert text in history, text
+    assert "<td>zhao.yang</td>" not in history and "intent → signed" not in history

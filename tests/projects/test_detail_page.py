@@ -126,7 +126,7 @@ def test_tabs_swap_by_htmx_and_show_team_investor_and_history(client, signed_in,
                           headers={"HX-Request": "true"})
     assert fragment.text.lstrip().startswith('<section class="zs-card" id="project-tabs"')
     assert "<html" not in fragment.text
-    assert "阶段变更" in fragment.text and "wang.fang" in fragment.text
+    assert "阶段变更" in fragment.text and "王芳" in fragment.text
     investor = client.get(f"/projects/{project.id}?tab=investor")
     assert 'id="contacts-' in investor.text
     team = client.get(f"/projects/{project.id}?tab=team")

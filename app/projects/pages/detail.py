@@ -281,7 +281,8 @@ def _page(request: Request, db: DbSession, actor: Actor, project: Any, *,
     timeline = project_timeline(db, actor, project_id, limit=TIMELINE_LIMIT)
     tab_data: dict[str, Any] = {}
     if tab == "history":
-        tab_data["history"] = list(reversed(history_for_project(db, actor, project_id)))
+        tab_data["history"] = list(reversed(history_for_project(
+            db, actor, project_id, locale=request.state.locale)))
     return render(
         request, TEMPLATE, block=block, status=status, active_nav="projects",
         headers={"Vary": "HX-Request"},
