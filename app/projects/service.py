@@ -146,6 +146,13 @@ def _load_for_write(session: Session, project_id: int, expected_version: int | N
     if project is None:
         raise NotFound(_("Project {project_id} does not exist."), project_id=project_id)
     ensure_can_change(actor, project, permission)
+    check_version(project, expected_version)
+    return project
+
+
+def check_version(project: Project, expected_version: int | None) -> None:
+    """The stale check of every change: the version the caller read (If-Match, a form's
+    `version`) must be the project's; None only for callers that read it themselves."""
     if expected_version is not None and expected_version != project.version:
         raise StaleVersion(
             _("Project {code} was changed by someone else (version {current}, you had "
@@ -154,7 +161,6 @@ def _load_for_write(session: Session, project_id: int, expected_version: int | N
             current=project.version,
             expected=expected_version,
         )
-    return project
 
 
 def _touch(project: Project, actor: Actor, now: datetime) -> None:
@@ -403,18 +409,26 @@ def soft_delete_project(session: Session, project_id: int, *, expected_version: 
     return project
 
 
-def deleted_projects(session: Session, actor: Actor) -> list[Project]:
-    """The recycle bin, most recently deleted first."""
+RECYCLE_BIN_PAGE = 50
+
+
+def deleted_projects(session: Session, actor: Actor, *, page: int = 1,
+                     per_page: int = RECYCLE_BIN_PAGE) -> tuple[list[Project], bool]:
+    """One page of the recycle bin, most recently deleted first, and whether more follow."""
     if not actor.can(Permission.project_restore):
         raise PermissionDenied(_("You may not do this."),
                                action=Permission.project_restore.value)
-    return list(session.scalars(select(Project).where(Project.deleted_at.is_not(None))
-                                .order_by(Project.deleted_at.desc(), Project.id.desc())))
+    page = max(1, min(page, 10_000))
+    rows = list(session.scalars(select(Project).where(Project.deleted_at.is_not(None))
+                                .order_by(Project.deleted_at.desc(), Project.id.desc())
+                                .limit(per_page + 1).offset((page - 1) * per_page)))
+    return rows[:per_page], len(rows) > per_page
 
 
 def restore_project(session: Session, project_id: int, *, actor: Actor,
-                    now: datetime | None = None) -> Project:
-    """Out of the recycle bin: the project counts again in every list and figure."""
+                    expected_version: int | None, now: datetime | None = None) -> Project:
+    """Out of the recycle bin: the project counts again in every list and figure.
+    `expected_version` as for every change: a stale bin page restores nothing."""
     now = now or utcnow()
     if not actor.can(Permission.project_restore):
         raise PermissionDenied(_("You may not do this."),
@@ -425,12 +439,37 @@ def restore_project(session: Session, project_id: int, *, actor: Actor,
     if project is None:
         raise NotFound(_("Project {project_id} is not in the recycle bin."),
                        project_id=project_id)
+    check_version(project, expected_version)
+    _refuse_restoring_a_duplicate(session, actor, project)
     deleted_at, project.deleted_at = project.deleted_at, None
     _touch(project, actor, now)
     record(session, actor, "project.restore", object_type="project", object_id=project.id,
            changes={"deleted_at": [deleted_at, None]}, now=now)
     session.flush()
     return project
+
+
+def _refuse_restoring_a_duplicate(session: Session, actor: Actor, project: Project) -> None:
+    """The duplicate rule of `create_project` holds on restore too: while a live project sat
+    in the bin, another live one of the same investor may have been created. Linked
+    projects (a second phase) are not duplicates."""
+    if project.status not in LIVE_STATUSES:
+        return
+    investor = session.get(Investor, project.investor_id)
+    if investor is None:
+        return
+    lock_investor_identity(session, credit_code=investor.credit_code, name=investor.name)
+    others = [p for p in find_duplicate_projects(session, investor_name=investor.name,
+                                                 credit_code=investor.credit_code)
+              if p.id != project.id and project.id != p.related_project_id
+              and p.id != project.related_project_id]
+    if others:
+        first = others[0]
+        raise Conflict(
+            _("Project {code} cannot be restored: its investor now has project {other} "
+              "\u201c{name}\u201d, created while it was in the recycle bin."),
+            field="project", code=project.code, other=first.code,
+            name=shown_names(session, actor, [first.id])[first.id], project_id=first.id)
 
 
 # --- which moves a project may make ------------------------------------------------------

@@ -10,9 +10,9 @@ from app.accounts.permissions import Actor
 from app.analytics.cockpit import cockpit
 from app.audit.models import AuditEvent
 from app.clock import local_date
-from app.errors import NotFound, PermissionDenied
+from app.errors import Conflict, NotFound, PermissionDenied, StaleVersion
 from app.projects.models import Project
-from app.projects.schemas import ProjectFilters
+from app.projects.schemas import InvestorIn, ProjectFilters
 from app.projects.service import (
     deleted_projects,
     restore_project,
@@ -32,9 +32,9 @@ def test_cockpit_counts_drop_on_delete_and_come_back_on_restore(session, staff, 
     assert new_projects_this_year(session) == 2
     soft_delete_project(session, deleted.id, expected_version=None, actor=staff)
     assert new_projects_this_year(session) == 1
-    assert [p.id for p in deleted_projects(session, admin)] == [deleted.id]
-    restore_project(session, deleted.id, actor=admin)
-    assert new_projects_this_year(session) == 2 and deleted_projects(session, admin) == []
+    assert [p.id for p in deleted_projects(session, admin)[0]] == [deleted.id]
+    restore_project(session, deleted.id, actor=admin, expected_version=None)
+    assert new_projects_this_year(session) == 2 and deleted_projects(session, admin)[0] == []
     actions = session.scalars(select(AuditEvent.action).where(
         AuditEvent.object_type == "project", AuditEvent.object_id == str(deleted.id))).all()
     assert "project.delete" in actions and "project.restore" in actions
@@ -45,10 +45,10 @@ def test_only_an_administrator_restores_and_only_deleted_projects(session, staff
                                                                   make_project):
     project = make_project()
     with pytest.raises(NotFound):
-        restore_project(session, project.id, actor=admin)
+        restore_project(session, project.id, actor=admin, expected_version=None)
     soft_delete_project(session, project.id, expected_version=None, actor=staff)
     with pytest.raises(PermissionDenied):
-        restore_project(session, project.id, actor=staff)
+        restore_project(session, project.id, actor=staff, expected_version=None)
     with pytest.raises(PermissionDenied):
         deleted_projects(session, staff)
 
@@ -70,8 +70,10 @@ def test_delete_from_the_page_then_restore_from_the_recycle_bin(client, signed_i
     bin_page = client.get("/recycle-bin")
     assert bin_page.status_code == 200 and "待删除的项目" in bin_page.text
     assert 'href="/recycle-bin"' in bin_page.text  # in the menu
+    bin_version = re.search(r'name="version" value="(\d+)"', bin_page.text).group(1)
     restored = client.post(f"/recycle-bin/{project.id}/restore", follow_redirects=False,
-                           data={"csrf_token": csrf_of(client, "/recycle-bin")})
+                           data={"csrf_token": csrf_of(client, "/recycle-bin"),
+                                 "version": bin_version})
     assert restored.status_code == 303
     assert client.get(f"/projects/{project.id}").status_code == 200
     assert "待删除的项目" not in client.get("/recycle-bin").text
@@ -93,3 +95,37 @@ def test_who_may_not_delete_sees_no_button_and_staff_have_no_recycle_bin(client,
     assert refused.status_code == 403
     session.expire_all()
     assert session.get(Project, project.id).deleted_at is None
+
+
+def test_a_project_of_an_investor_who_now_has_another_live_project_is_not_restored(
+        session, staff, admin, make_project):
+    investor = InvestorIn(name="回收站重复测试有限公司")
+    first = make_project(investor=investor)
+    soft_delete_project(session, first.id, expected_version=None, actor=staff)
+    second = make_project(investor=investor)  # allowed: the first one was in the bin
+    with pytest.raises(Conflict) as refused:
+        restore_project(session, first.id, actor=admin, expected_version=None)
+    assert second.code in refused.value.detail("en")
+    session.expire_all()
+    assert session.get(Project, first.id).deleted_at is not None
+
+
+def test_a_stale_bin_page_restores_nothing(session, staff, admin, make_project):
+    project = make_project()
+    soft_delete_project(session, project.id, expected_version=None, actor=staff)
+    read_at = session.get(Project, project.id).version
+    restore_project(session, project.id, actor=admin, expected_version=read_at)
+    soft_delete_project(session, project.id, expected_version=None, actor=staff)
+    with pytest.raises(StaleVersion):
+        restore_project(session, project.id, actor=admin, expected_version=read_at)
+    assert session.get(Project, project.id).deleted_at is not None
+
+
+def test_the_recycle_bin_is_paged(session, staff, admin, make_project):
+    from app.projects.service import RECYCLE_BIN_PAGE
+    for _ in range(RECYCLE_BIN_PAGE + 1):
+        project = make_project()
+        soft_delete_project(session, project.id, expected_version=None, actor=staff)
+    first, more = deleted_projects(session, admin)
+    second, more_after = deleted_projects(session, admin, page=2)
+    assert (len(first), more, len(second), more_after) == (RECYCLE_BIN_PAGE, True, 1, False)
