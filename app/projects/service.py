@@ -5,7 +5,7 @@ Services never commit (the caller's unit of work does) and take the acting user.
 Every change bumps `version`; a caller that read an older version is refused.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -770,6 +770,23 @@ def assignable_leaders(session: Session, actor: Actor,
         *own_first, User.county_code.is_not(None), User.county_code, User.display_name,
         User.id))
     return [PersonOption(*row) for row in rows]
+
+
+def assignable_leaders_by_county(session: Session, actor: Actor,
+                                 counties: Collection[str]) -> dict[str, list[PersonOption]]:
+    """`assignable_leaders` for several counties at once, in one statement (the leader
+    board offers a picker per county of its queue)."""
+    wanted = {actor.county_code} if actor.county_code else set(counties)
+    if not wanted:
+        return {}
+    rows = [PersonOption(*row) for row in session.execute(
+        _leaders(None).where(sa.or_(User.county_code.is_(None),
+                                    User.county_code.in_(wanted)))
+        .order_by(User.display_name, User.id))]
+    city = [person for person in rows if person.county_code is None]
+    return {county: [person for person in rows
+                     if person.county_code == (actor.county_code or county)] + city
+            for county in counties}
 
 
 def require_assignable_leader(session: Session, actor: Actor, leader_id: int,

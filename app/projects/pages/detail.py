@@ -254,7 +254,7 @@ def _form_context(db: DbSession, actor: Actor, project: Any, action: str,
     elif action == "leader":
         context["leader_choices"] = _people(assignable_leaders(db, actor, project.county_code))
     elif action == "activity":
-        context["leader_choices"] = _people(leaders(db))
+        context["participant_choices"] = _people(leaders(db))
         values.setdefault("happened_at", _now_local_input())
     elif action == "team":
         context["colleague_choices"] = _people(colleagues(db, actor))
