@@ -8,6 +8,7 @@ Every change bumps `version`; a caller that read an older version is refused.
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -56,6 +57,7 @@ from app.projects.models import (
 )
 from app.projects.schemas import (
     FIELD_LABELS,
+    Evidence,
     LeaderAssignIn,
     MoveBackIn,
     PauseIn,
@@ -609,6 +611,7 @@ def advance_stage(session: Session, project_id: int, data: TransitionIn, *,
     ]
     if missing:
         raise ValidationFailed(missing[0].message, errors=missing, **missing[0].params)
+    check_agreed_amount(project.total_investment, data)
     happened_on = data.happened_on or local_date(now)
     _check_business_date(happened_on, project.stage_entered_on, now)
     # Document dates may precede the move's recording (ledgers are back-filled), not today.
@@ -650,6 +653,21 @@ def advance_stage(session: Session, project_id: int, data: TransitionIn, *,
              "happened_on": happened_on.isoformat()}, now=now)
     session.flush()
     return events
+
+
+def check_agreed_amount(total_investment: Decimal | None, data: Evidence) -> None:
+    """An agreed amount above the project's total investment is refused until confirmed
+    (`agreed_above_total_confirmed`): most often it was typed in 元 or 亿, not 万元."""
+    agreed = data.agreed_amount
+    if (agreed is None or total_investment is None or agreed <= total_investment
+            or data.agreed_above_total_confirmed):
+        return
+    message = _("The agreed amount {agreed} is above the total investment {total} "
+                "(10,000 yuan). Check the unit, or confirm that it is right.")
+    params = {"agreed": f"{agreed:,.2f}", "total": f"{total_investment:,.2f}"}
+    problems = [FieldProblem("agreed_amount", message, params),
+                FieldProblem("agreed_above_total_confirmed", message, params)]
+    raise ValidationFailed(message, errors=problems, **params)
 
 
 def move_back(session: Session, project_id: int, data: MoveBackIn, *,

@@ -85,6 +85,7 @@ TIMELINE_LIMIT = 100
 TABS = (
     ("followups", _("Follow-ups")),
     ("team", _("Team and plan")),
+    ("funds", _("Funds in place")),
     ("investor", _("Investor and contacts")),
     ("history", _("History")),
 )
@@ -124,7 +125,7 @@ FORM_LABELS: dict[str, str] = {
 ACTION_FIELDS: dict[str, tuple[str, ...]] = {
     "advance": ("to_stage", "happened_on", "note", *REQUIRED_EVIDENCE[Stage.signed],
                 *REQUIRED_EVIDENCE[Stage.contract], "started_on", "production_on",
-                "achieved_on"),
+                "achieved_on", "agreed_above_total_confirmed"),
     "back": ("to_stage", "happened_on", "reason"),
     "pause": ("happened_on", "reason"),
     "resume": ("happened_on", "reason"),
