@@ -67,7 +67,7 @@ def main() -> None:
         print(json.dumps(one_run(args.one)))
         return
 
-    from bench.cockpit_bench import throwaway
+    from bench.dataset import throwaway
 
     root = (args.checkout or ROOT).resolve()
     venv_python = root / ".venv" / "bin" / "python"

@@ -44,7 +44,7 @@ from alembic.config import Config
 from app.accounts.permissions import Actor
 from app.config import PROJECT_ROOT
 from app.db import create_db_engine, session_scope
-from bench.cockpit_bench import throwaway
+from bench.dataset import throwaway
 
 PASSWORD = "Bench-pass-2026"
 KINDS = ("create", "follow-up", "stage")
