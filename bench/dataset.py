@@ -202,8 +202,14 @@ def build(url: str, projects: int = 100_000, followups: int = 1_000_000,
     from app.analytics.models import Target
     from app.lookups.models import Chain
     from app.projects.investors import normalize_name
-    from app.projects.models import (FundsEntry, Investor, Project, StageEvent, StatusChange,
-                                     TeamMember)
+    from app.projects.models import (
+        FundsEntry,
+        Investor,
+        Project,
+        StageEvent,
+        StatusChange,
+        TeamMember,
+    )
 
     today = today or datetime.now(SHANGHAI).date()
     dataset = Dataset(url=url, projects=projects, followups=followups)
