@@ -370,13 +370,14 @@ def main() -> None:
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--pages", help="a subset, comma-separated: " + ", ".join(PAGE_NAMES))
     parser.add_argument("--quick", action="store_true",
-                        help="a smoke run: tiny data sets and durations, no doc unless --doc")
+                        help="a smoke run: tiny data sets and durations (over the options above), "
+                        "one worker, 1 and 4 connections; no doc unless --doc")
     parser.add_argument("--doc", type=Path, help=f"where to write the section ({DOC})")
     parser.add_argument("--no-doc", action="store_true")
     args = parser.parse_args()
     if args.quick:
-        args.projects, args.small, args.followups_per_project = 200, 50, 2
-        args.duration, args.warmup = 0.3, 0.1
+        args.projects, args.small, args.followups_per_project = 120, 40, 2
+        args.duration, args.warmup = 0.25, 0.05
         args.connections, args.workers = "1,4", "1"
     args.connections = sorted({int(n) for n in args.connections.split(",")})
     args.workers = sorted({int(n) for n in args.workers.split(",")})
