@@ -392,16 +392,16 @@ def main() -> None:
     facts = machine_facts(args.postgres, not args.skip_sqlite)
     results: list[dict[str, Any]] = []
     loads: dict[str, dict[str, Any]] = {}
+    doc = None if args.no_doc else args.doc or (None if args.quick else DOC)
     for label, server_url in targets:
         for size in dict.fromkeys([args.projects, args.small]):
             rows, prepared = measure(label, server_url, size, args)
             results += rows
             loads[f"{label}, {size:,} projects"] = prepared
-    section = report(results, loads, facts, args)
-    print("\n" + section)
-    doc = args.doc or (None if args.quick or args.no_doc else DOC)
-    if doc and not args.no_doc:
-        write_doc(doc, section)
+            if doc:  # after each part, so that a run cut short leaves what it measured
+                write_doc(doc, report(results, loads, facts, args))
+    print("\n" + report(results, loads, facts, args))
+    if doc:
         print(f"written to {doc}")
 
 
