@@ -72,6 +72,11 @@ def bench_endpoints(url: str) -> FastAPI:
     async def ceiling() -> Response:
         return Response(CEILING_BODY, media_type="application/json")
 
+    # Which worker answered: the bench waits until it has heard from each.
+    @bench.get("/__bench/pid")
+    async def pid() -> Response:
+        return Response(str(os.getpid()), media_type="text/plain")
+
     # async like the product's routes: the query runs inline on the event loop.
     @bench.get("/__bench/floor")
     async def floor() -> Response:

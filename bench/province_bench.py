@@ -12,8 +12,8 @@ between this benchmark's markers). Nothing here is a test; numbers taken while o
 runs on the machine are noisy.
 
     .venv/bin/python bench/province_bench.py [--projects 100000] [--small 1000]
-        [--followups-per-project 10] [--duration 5] [--warmup 1] [--connections 1,16]
-        [--workers 1,2] [--postgres postgresql://postgres@127.0.0.1:5432/test]
+        [--followups-per-project 10] [--duration 5] [--warmup 1] [--min-requests 5]
+        [--connections 1,16] [--workers 1,2] [--postgres postgresql://postgres@127.0.0.1:5432/test]
         [--skip-sqlite] [--pages list,kanban,...] [--quick] [--doc docs/performance.md]
 """
 
@@ -100,14 +100,22 @@ def start_server(url: str, workers: int, log: Any) -> tuple[subprocess.Popen, st
             break
         try:
             if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                # With several workers, wait until each has started (each answers alone).
-                time.sleep(0.5 * (workers - 1))
+                wait_for_workers(base, workers, deadline)
                 return server, base
         except httpx.HTTPError:
             time.sleep(0.2)
     stop(server)
     log.seek(0)
     raise SystemExit("the server did not start:\n" + log.read()[-3000:])
+
+
+def wait_for_workers(base: str, workers: int, deadline: float) -> None:
+    """Until each worker has answered once (one still importing the app would leave the
+    first page to the others); each try is a new connection, taken by whichever accepts."""
+    seen: set[str] = set()
+    while len(seen) < workers and time.monotonic() < deadline:
+        seen.add(httpx.get(f"{base}/__bench/pid", timeout=10).text)
+        time.sleep(0.05)
 
 
 def stop(server: subprocess.Popen) -> None:
@@ -157,7 +165,7 @@ def drive(base: str, server: subprocess.Popen, url: str, prepared: dict[str, Any
             "api_token": prepared["token"], "leader_id": prepared["leader_id"],
             "project_ids": prepared["project_ids"], "pages": pages,
             "connections": args.connections, "duration": args.duration,
-            "warmup": args.warmup}
+            "warmup": args.warmup, "min_requests": args.min_requests}
     # Its progress goes to stderr (shown as it runs), its results to stdout.
     answer = subprocess.run([sys.executable, str(ROOT / "bench" / "load_client.py")],
                             input=json.dumps(plan), stdout=subprocess.PIPE, text=True,
@@ -299,6 +307,7 @@ def command_line(args: argparse.Namespace) -> str:
     parts = [".venv/bin/python bench/province_bench.py", f"--projects {args.projects}",
              f"--small {args.small}", f"--followups-per-project {args.followups_per_project}",
              f"--duration {args.duration:g}", f"--warmup {args.warmup:g}",
+             f"--min-requests {args.min_requests}",
              "--connections " + ",".join(map(str, args.connections)),
              "--workers " + ",".join(map(str, args.workers))]
     if args.postgres:
@@ -364,6 +373,8 @@ def main() -> None:
     parser.add_argument("--followups-per-project", type=int, default=10)
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per page")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds per page")
+    parser.add_argument("--min-requests", type=int, default=5,
+                        help="timed requests per page at least, however long they take")
     parser.add_argument("--connections", default="1,16")
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--postgres", help="server URL; throw-away databases are made there")
@@ -377,7 +388,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.projects, args.small, args.followups_per_project = 120, 40, 2
-        args.duration, args.warmup = 0.25, 0.05
+        args.duration, args.warmup, args.min_requests = 0.25, 0.05, 1
         args.connections, args.workers = "1,4", "1"
     args.connections = sorted({int(n) for n in args.connections.split(",")})
     args.workers = sorted({int(n) for n in args.workers.split(",")})
