@@ -165,28 +165,52 @@ def test_targets_progress_and_time_schedule(year, session):
                  t.half_by_mid_year) for t in year.targets]
     elapsed = D("0.4959")
     assert progress == [
+        # First reported in 2026: P1-P6, P8, P10 (P7 in 2025, P9 deleted).
+        ("new_projects", None, D("8"), None, elapsed, None, None),
         ("signed_projects", D("10.00"), D("5"), D("0.5000"), elapsed, True, True),
         ("signed_amount", D("50000.00"), D("29200.00"), D("0.5840"), elapsed, True, True),
+        # First reached contract: P1 03-01, P8 05-01 (jumped), P3 05-10.
+        ("contracts", None, D("3"), None, elapsed, None, None),
         ("groundbreakings", D("8.00"), D("3"), D("0.3750"), elapsed, False, False),
+        # Planned to start in 2026: P1, P2, P3, P5, P8; started P1, P3, P8: 60%.
+        ("start_rate", None, D("60.0000"), None, elapsed, None, None),
+        ("production", None, D("1"), None, elapsed, None, None),
+        ("achieved", None, D("0"), None, elapsed, None, None),
         ("funds_in_place", D("20000.00"), D("6500.50"), D("0.3250"), elapsed, False, False),
     ]
     q2 = cockpit(session, Actor.system(), ProjectFilters(), year=2026, quarter=2,
                  now=FROZEN_NOW)
+    assert [t.quarter for t in q2.targets] == [0] * 9 + [2] * 9
     quarter = [(t.metric, t.target, t.actual, t.share, t.elapsed, t.on_pace)
-               for t in q2.targets[4:]]
+               for t in q2.targets[9:]]
     assert quarter == [
+        ("new_projects", None, D("2"), None, D("1.0000"), None),  # P8, P10
         ("signed_projects", D("4.00"), D("3"), D("0.7500"), D("1.0000"), False),
         ("signed_amount", None, D("17200.00"), None, D("1.0000"), None),
+        ("contracts", None, D("2"), None, D("1.0000"), None),  # P8, P3
         ("groundbreakings", None, D("3"), None, D("1.0000"), None),
+        # Planned in Q2: P1 04-01, P3 06-01, P2 06-10; P2 not started: 2 of 3.
+        ("start_rate", None, D("66.6700"), None, D("1.0000"), None),
+        ("production", None, D("1"), None, D("1.0000"), None),
+        ("achieved", None, D("0"), None, D("1.0000"), None),
         ("funds_in_place", None, D("3500.50"), None, D("1.0000"), None),
     ]
-    counties = {c.code: [(t.target, t.actual, t.share) for t in c.progress]
+    counties = {c.code: {t.metric: (t.target, t.actual, t.share) for t in c.progress}
                 for c in year.county_targets}
-    assert counties["yaodu"] == [(D("4.00"), D("3"), D("0.7500")),
-                                 (D("30000.00"), D("13200.00"), D("0.4400")),
-                                 (None, D("1"), None), (None, D("4500.50"), None)]
-    assert counties["houma"][2] == (D("2.00"), D("2"), D("1.0000"))
-    assert counties["houma"][3] == (None, D("2000.00"), None)
+    assert counties["yaodu"] == {
+        "new_projects": (None, D("5"), None),  # P1, P2, P5, P6, P10
+        "signed_projects": (D("4.00"), D("3"), D("0.7500")),
+        "signed_amount": (D("30000.00"), D("13200.00"), D("0.4400")),
+        "contracts": (None, D("1"), None),
+        "groundbreakings": (None, D("1"), None),
+        "start_rate": (None, D("33.3300"), None),  # planned P1, P2, P5; started P1
+        "production": (None, D("1"), None),
+        "achieved": (None, D("0"), None),
+        "funds_in_place": (None, D("4500.50"), None)}
+    assert counties["houma"]["groundbreakings"] == (D("2.00"), D("2"), D("1.0000"))
+    assert counties["houma"]["funds_in_place"] == (None, D("2000.00"), None)
+    assert counties["houma"]["start_rate"] == (None, D("100.0000"), None)  # P3, P8
+    assert counties["houma"]["new_projects"] == (None, D("3"), None)  # P3, P4, P8
     assert list(counties) == ["yaodu", "houma", "quwo"]
 
 
@@ -252,8 +276,8 @@ def test_a_county_user_sees_only_their_county_in_every_figure(session, city):
     assert c.warnings.counts == {"red": 2, "yellow": 0, "green": 0}
     assert {row.county_code for row in c.top} == {"houma"}
     assert all(row.county_code == "houma" for rows in c.slowest.values() for row in rows)
-    assert [(t.metric, t.target, t.actual) for t in c.targets][2] == (
-        "groundbreakings", D("2.00"), D("2"))
+    assert c.kpi_target["groundbreakings"].target == D("2.00")
+    assert c.kpi_target["groundbreakings"].actual == D("2")
     assert c.county_targets == []
     assert sum(p.signed for p in c.trend) == 2
 
