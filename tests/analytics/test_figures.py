@@ -214,6 +214,34 @@ def test_targets_progress_and_time_schedule(year, session):
     assert list(counties) == ["yaodu", "houma", "quwo"]
 
 
+@pytest.mark.parametrize("quarter", [0, 2])
+def test_every_target_actual_is_the_cockpit_figure(session, city, quarter):
+    """The city's targets compare the key figures and rates the cockpit shows; a county's,
+    the by-county figures of the same cockpit."""
+    c = cockpit(session, Actor.system(), ProjectFilters(), year=2026, quarter=quarter,
+                now=FROZEN_NOW)
+    shown = {t.metric: t.actual for t in c.kpi_targets}
+    rates = {rate.key: rate.value for rate in c.rates}
+    assert shown == {
+        "new_projects": c.kpis.new_projects, "signed_projects": c.kpis.signed_projects,
+        "signed_amount": c.kpis.signed_amount, "contracts": c.kpis.contracts,
+        "groundbreakings": c.kpis.groundbreakings, "start_rate": rates["start"] * 100,
+        "production": c.kpis.production, "achieved": c.kpis.achieved,
+        "funds_in_place": c.kpis.funds_in_place}
+    # The rate's dividend and divisor are the 开工率 card's.
+    start = next(rate for rate in c.rates if rate.key == "start")
+    assert (c.kpis.planned_started, c.kpis.planned_starts) == (start.numerator,
+                                                               start.denominator)
+    if quarter:
+        return
+    for county in c.county_targets:
+        row = next(r for r in c.by_county if r.code == county.code)
+        actual = {t.metric: t.actual for t in county.progress}
+        assert (actual["signed_projects"], actual["signed_amount"],
+                actual["groundbreakings"]) == (row.signed, row.signed_amount,
+                                                row.groundbreaking), county.code
+
+
 def test_warnings_under_frozen_time(session, city):
     page = project_warnings(session, Actor.system(), ProjectFilters(), FROZEN_NOW)
     assert page.counts == {"red": 3, "yellow": 1, "green": 2}
@@ -289,9 +317,10 @@ def _figures_and_links(c):
         links = c.funnel_links[row.stage]
         pairs += [(row.count, links.count), (row.terminated, links.terminated),
                   (row.reached, links.reached)]
-    pairs += [(c.kpis.new_projects, c.kpis.hrefs["new_projects"]),
-              (c.kpis.signed_projects, c.kpis.hrefs["signed_projects"]),
-              (c.kpis.groundbreakings, c.kpis.hrefs["groundbreakings"])]
+    pairs += [(getattr(c.kpis, key), c.kpis.hrefs[key])
+              for key in ("new_projects", "signed_projects", "contracts", "groundbreakings",
+                          "production", "achieved")]
+    pairs.append((c.kpis.planned_started, c.kpis.hrefs["start_rate"]))
     for rate in c.rates:
         if rate.key != "funds":
             pairs += [(rate.numerator, rate.numerator_href),
@@ -308,9 +337,17 @@ def _figures_and_links(c):
         pairs += [(row.projects, row.hrefs.get("projects")),
                   (row.signed, row.hrefs.get("signed")),
                   (row.conversions, row.hrefs.get("conversions"))]
-    for target in c.targets:
-        if target.metric in ("signed_projects", "groundbreakings"):
+    # Every target's actual links to its projects: a count to that many, 开工率 to the
+    # started ones (its dividend), each county's as the city's.
+    for target in c.targets + [t for county in c.county_targets for t in county.progress]:
+        if target.kind == "count":
             pairs.append((int(target.actual), target.href))
+    counties = {r.code: r for r in c.by_county}
+    for county in c.county_targets:
+        rate = next(t for t in county.progress if t.metric == "start_rate")
+        # The by-county rows count the same projects when the cockpit is unfiltered.
+        if county.code in counties and c.filters == ProjectFilters() and not c.period.quarter:
+            pairs.append((counties[county.code].planned_started, rate.href))
     return pairs
 
 
