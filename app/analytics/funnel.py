@@ -161,12 +161,14 @@ def totals(session: Session, actor: Actor, filters: ProjectFilters, period: Peri
     """Funnel, key figures, rates, trend and lights in three statements.
 
     Key figures: new (first reported in the period), signed (first reached signing in the
-    period) with their agreed amounts, contracts, groundbreakings, production and 达效 (each
-    first reached in it), 开工率's parts, funds in place dated in it. Rates: 签约率 signed / leads, 履约率 contracts / signed, 开工率 started /
-    planned to start in the period, 投产率, 达效率, 资金到位率 funds by the period's end /
-    agreed amounts of the signed projects.
+    period) with their agreed amounts, contracts, groundbreakings, production and 达效
+    (each first reached in it), 开工率's parts, funds in place dated in it. Rates:
+    签约率 signed / leads, 履约率 contracts / signed, 开工率 started / planned to start in
+    the period, 投产率, 达效率, 资金到位率 funds by the period's end / agreed amounts of
+    the signed projects.
 
-    1. Per stage and status (`StageCounts`): the funnel, the lights, new and planned.
+    1. Per stage and status (`StageCounts`): the funnel, the lights, new, planned, and the
+       contracts, production and 达效 of the period.
     2. Per month of the period's year, the first signings and groundbreakings.
     3. The funds in place of the projects in scope (a small table)."""
     now = now or utcnow()
