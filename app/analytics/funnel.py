@@ -14,7 +14,6 @@ from sqlmodel import Session
 from app.accounts.permissions import Actor
 from app.analytics.lights import LIGHTS, Rules, light_columns, warning_rules
 from app.analytics.links import drill_down, statuses_within
-from app.analytics.models import FundsEntry
 from app.analytics.periods import Period, months_of
 from app.analytics.schemas import FunnelRow, Rate, TrendPoint
 from app.analytics.sql import (
@@ -31,7 +30,7 @@ from app.analytics.sql import (
 )
 from app.db import Money, utcnow
 from app.i18n import _
-from app.projects.models import Project, reached_on
+from app.projects.models import FundsEntry, Project, reached_on
 from app.projects.queries import filter_clauses
 from app.projects.schemas import ProjectFilters
 from app.projects.service import LIVE_STATUSES
@@ -135,6 +134,7 @@ class Kpis:
     achieved: int = 0  # first reached 达效 in the period
     planned_starts: int = 0  # planned to break ground in the period (开工率's divisor)
     planned_started: int = 0  # of those, started (its dividend)
+    funds_projects: int = 0  # the projects with funds in place in the period
     hrefs: dict[str, str | None] = field(default_factory=dict)
 
     @property
@@ -212,16 +212,18 @@ def totals(session: Session, actor: Actor, filters: ProjectFilters, period: Peri
                          for m in in_months), ZERO)
     started_count = sum(per_month.get(("started", m), (0, None))[0] for m in in_months)
 
-    funds_in, funds_to_end = session.execute(
+    funds_in, funds_to_end, funds_projects = session.execute(
         select(sum_if(FundsEntry.on_date >= start, FundsEntry.amount),
-               sum_if(_funds_base(end), FundsEntry.amount))
+               sum_if(_funds_base(end), FundsEntry.amount),
+               func.count(sa.distinct(sa.case((FundsEntry.on_date >= start,
+                                               FundsEntry.project_id)))))
         .select_from(FundsEntry).join(Project, Project.id == FundsEntry.project_id)
         .where(*where, FundsEntry.on_date <= end)).one()
 
     kpis = Kpis(new_projects=new_count, signed_projects=signed_count,
                 signed_amount=money(signed_amount), groundbreakings=started_count,
                 funds_in_place=money(funds_in), **reached, planned_starts=planned_count,
-                planned_started=planned_started)
+                planned_started=planned_started, funds_projects=int(funds_projects or 0))
     kpis.hrefs.update(kpi_links(filters, kpis, period))
     trend, trend_links = [], {}
     for index, (first, last) in enumerate(months_of(period.year)):
@@ -243,7 +245,8 @@ def totals(session: Session, actor: Actor, filters: ProjectFilters, period: Peri
 
 def kpi_links(filters: ProjectFilters, kpis: Kpis, period: Period) -> dict[str, str | None]:
     """The list behind each key figure, by Kpis field: the figure's own filters, so the
-    list counts the figure (开工率: its started projects; funds in place have no list)."""
+    list counts the figure (开工率: its started projects; funds in place: the projects with
+    funds in the period, totalling them)."""
     in_period = dict(reached_from=period.start, reached_to=period.end)
     links = {key: drill_down(filters, getattr(kpis, key), reached=stage.value, **in_period)
              for key, stage in REACHED_FIGURES.items()}
@@ -258,6 +261,9 @@ def kpi_links(filters: ProjectFilters, kpis: Kpis, period: Period) -> dict[str, 
                                    **in_period),
         start_rate=drill_down(filters, kpis.planned_started, reached=STARTED.value,
                               planned_from=period.start, planned_to=period.end),
+        funds_in_place=drill_down(filters, kpis.funds_projects, with_funds=True,
+                                  funds_from=period.start, funds_to=period.end,
+                                  money_sum="funds"),
     )
     return links
 
@@ -283,6 +289,10 @@ def _rates(filters: ProjectFilters, rows: list[FunnelRow], period: Period, plann
                     drill_down(filters, reached[bottom.value], reached=bottom.value))
 
     planned_href = dict(planned_from=period.start, planned_to=period.end)
+    # Both parts of 资金到位率 are sums over the same projects: one list shows both.
+    funds_list = drill_down(filters, funds_base, reached=SIGNED.value, reached_to=period.end,
+                            status=statuses_within(filters, FUNDS_STATUSES),
+                            funds_to=period.end, money_sum="agreed,funds")
     return [
         funnel_rate("signing", _("Signing rate"), Stage.signed, Stage.contact),
         funnel_rate("contract", _("Contract rate"), Stage.contract, Stage.signed),
@@ -293,7 +303,5 @@ def _rates(filters: ProjectFilters, rows: list[FunnelRow], period: Period, plann
         funnel_rate("production", _("Production rate"), Stage.production, Stage.groundbreaking),
         funnel_rate("achieved", _("Achievement rate"), Stage.achieved, Stage.production),
         Rate("funds", _("Funds-in-place rate"), in_place, agreed, ratio(in_place, agreed),
-             None, drill_down(filters, funds_base, reached=SIGNED.value, reached_to=period.end,
-                              status=statuses_within(filters, FUNDS_STATUSES),
-                              money_sum="agreed")),
+             funds_list, funds_list),
     ]

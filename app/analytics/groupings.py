@@ -14,13 +14,12 @@ from app.accounts.models import User
 from app.accounts.permissions import Actor
 from app.analytics.lights import Rules, light_columns, warning_rules
 from app.analytics.links import drill_down, statuses_within, warnings_href
-from app.analytics.models import FundsEntry
 from app.analytics.periods import Period
 from app.analytics.schemas import BreakdownRow, LeagueRow
 from app.analytics.sql import REACHED_FIGURES, SIGNED, STARTED, count_if, money, scoped, sum_if
 from app.db import utcnow
 from app.lookups.models import Chain, County, Method, Region
-from app.projects.models import Project, reached_on
+from app.projects.models import FundsEntry, Project, reached_on
 from app.projects.queries import advanced_within, filter_clauses, select_rows
 from app.projects.schemas import ProjectFilters
 from app.projects.service import LIVE_STATUSES
@@ -67,6 +66,7 @@ class Groups:
     rows: dict[str, list[BreakdownRow]]
     league: list[LeagueRow]
     funds: dict[str, Decimal]  # funds in place in the period, by county code
+    funds_projects: dict[str, int]  # how many projects those funds came to, by county code
 
 
 def groups(session: Session, actor: Actor, filters: ProjectFilters, period: Period,
@@ -132,14 +132,18 @@ def groups(session: Session, actor: Actor, filters: ProjectFilters, period: Peri
     result: dict[str, list[BreakdownRow]] = {d: [] for d in dimensions}
     league_rows: list[LeagueRow] = []
     funds: dict[str, Decimal] = {}
+    funds_projects: dict[str, int] = {}
     if "county" in dimensions:
-        # Funds in place in the period by county: a small table, joined to its projects.
-        funds = {county: money(amount) for county, amount in session.execute(
-            select(Project.county_code, func.sum(FundsEntry.amount))
-            .join(Project, Project.id == FundsEntry.project_id)
-            .where(*scoped(actor, filters, now=now), FundsEntry.on_date >= period.start,
-                   FundsEntry.on_date <= period.end)
-            .group_by(Project.county_code))}
+        # Funds in place in the period by county, and how many projects they came to: a
+        # small table, joined to its projects.
+        for county, amount, projects in session.execute(
+                select(Project.county_code, func.sum(FundsEntry.amount),
+                       func.count(sa.distinct(FundsEntry.project_id)))
+                .join(Project, Project.id == FundsEntry.project_id)
+                .where(*scoped(actor, filters, now=now), FundsEntry.on_date >= period.start,
+                       FundsEntry.on_date <= period.end)
+                .group_by(Project.county_code)):
+            funds[county], funds_projects[county] = money(amount), int(projects)
     for row in found:
         if row.key is None:
             narrowed = filters.model_copy(update={"needs_leader": True})
@@ -149,6 +153,8 @@ def groups(session: Session, actor: Actor, filters: ProjectFilters, period: Peri
         hrefs = {k: v for k, v in {
             "projects": drill_down(narrowed, row.projects, status=live_status),
             "signed": drill_down(narrowed, row.signed, reached=SIGNED.value, **in_period),
+            "signed_amount": drill_down(narrowed, row.signed, reached=SIGNED.value,
+                                        money_sum="agreed", **in_period),
             "groundbreaking": drill_down(narrowed, row.started, reached=STARTED.value, **in_period),
             "conversions": drill_down(narrowed, row.conversions, advanced_from=period.start,
                                  advanced_to=period.end),
@@ -170,7 +176,7 @@ def groups(session: Session, actor: Actor, filters: ProjectFilters, period: Peri
                 signed_amount=money(row.signed_amount), conversions=int(row.conversions),
                 red=int(row.red), yellow=int(row.yellow), hrefs=hrefs))
     league_rows.sort(key=lambda r: (-r.signed_amount, -r.conversions, r.name))
-    return Groups(rows=result, league=league_rows, funds=funds)
+    return Groups(rows=result, league=league_rows, funds=funds, funds_projects=funds_projects)
 
 
 def breakdown(session: Session, actor: Actor, filters: ProjectFilters, dimension: str,

@@ -248,7 +248,8 @@ def county_targets(session: Session, actor: Actor, period: Period, *,
                     production=row.production if row else 0,
                     achieved=row.achieved if row else 0,
                     planned_starts=row.planned_starts if row else 0,
-                    planned_started=row.planned_started if row else 0)
+                    planned_started=row.planned_started if row else 0,
+                    funds_projects=grouped.funds_projects.get(code, 0))
         kpis.hrefs.update(kpi_links(ProjectFilters(county=code), kpis, period))
         result.append(CountyTargets(code, name, name_en,
                                     progress_of(kpis, stored, code, period, today)))
