@@ -81,6 +81,13 @@ def seed(url: str) -> None:
                                 credit_code="91140100MA0K9ABC10")), actor=actor)
         assign_leader(session, battery.id, LeaderAssignIn(leader_id=leader.id),
                       expected_version=None, actor=actor)
+        # Moved about by the kanban test only.
+        board = create_project(session, project_input(
+            name="看板风电装备项目", chain="wind", chain_link=None, region="jjj",
+            total_investment=Decimal("56000.00"),
+            investor=InvestorIn(name="北京看板风能装备有限公司")), actor=actor)
+        assign_leader(session, board.id, LeaderAssignIn(leader_id=leader.id),
+                      expected_version=None, actor=actor)
         create_project(session, project_input(
             name="高端液压件生产线", chain="hydraulics", chain_link=None, region="csj",
             county="houma", total_investment=Decimal("8600.00"),

@@ -124,7 +124,7 @@ def test_move_a_card_forward_by_its_menu_and_back_by_dragging(page):
     page.goto("/projects/kanban")
     contact = page.locator(".zs-kanban-list[data-stage=contact]")
     intent = page.locator(".zs-kanban-list[data-stage=intent]")
-    card = contact.locator(".zs-kanban-card", has_text="宁远电池项目")
+    card = contact.locator(".zs-kanban-card", has_text="看板风电装备项目")
     card.locator("select[name=to_stage]").select_option("intent")
     card.locator(".zs-kanban-move button[type=submit]").click()
     dialog = page.locator("#kanban-modal")
@@ -133,19 +133,20 @@ def test_move_a_card_forward_by_its_menu_and_back_by_dragging(page):
     shot(page, "kanban-advance-dialog")
     dialog.locator("form button[type=submit]").click()
     expect(dialog).to_be_hidden()
-    moved = intent.locator(".zs-kanban-card", has_text="宁远电池项目")
+    moved = intent.locator(".zs-kanban-card", has_text="看板风电装备项目")
     expect(moved).to_be_visible()
 
     # Dragged back, then cancelled: the card returns to where it was.
+    page.wait_for_load_state("networkidle")  # the refreshed board is bound for dragging
     moved.drag_to(contact)
     expect(dialog).to_be_visible()
     expect(dialog.locator("form")).to_contain_text("退回原因")
     dialog.locator("form a", has_text="取消").click()
     expect(dialog).to_be_hidden()
-    expect(intent.locator(".zs-kanban-card", has_text="宁远电池项目")).to_be_visible()
+    expect(intent.locator(".zs-kanban-card", has_text="看板风电装备项目")).to_be_visible()
 
     # Dragged back with a reason: saved, the board shows it in 接洽 again.
-    intent.locator(".zs-kanban-card", has_text="宁远电池项目").drag_to(contact)
+    intent.locator(".zs-kanban-card", has_text="看板风电装备项目").drag_to(contact)
     expect(dialog.locator("form")).to_contain_text("退回原因")
     empty = dialog.locator("form button[type=submit]")
     empty.click()
@@ -154,4 +155,4 @@ def test_move_a_card_forward_by_its_menu_and_back_by_dragging(page):
     shot(page, "kanban-back-dialog")
     dialog.locator("form button[type=submit]").click()
     expect(dialog).to_be_hidden()
-    expect(contact.locator(".zs-kanban-card", has_text="宁远电池项目")).to_be_visible()
+    expect(contact.locator(".zs-kanban-card", has_text="看板风电装备项目")).to_be_visible()
