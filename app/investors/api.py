@@ -78,7 +78,7 @@ async def contact_update(db: DbSession, actor: Editor, project_id: ProjectId,
 
 @router.delete("/{project_id}/contacts/{contact_id}", status_code=204,
                operation_id="deleteProjectContact", summary="Remove a contact",
-               responses=problems(403, 404, 422))
+               responses=problems(403, 404, 409, 422))
 async def contact_delete(db: DbSession, actor: Editor, project_id: ProjectId,
                          contact_id: ContactId) -> Response:
     delete_contact(db, project_id, contact_id, actor=actor)
