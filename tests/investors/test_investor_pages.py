@@ -145,7 +145,7 @@ def test_contacts_are_added_from_the_investor_tab_and_a_known_one_is_refused(
         client, signed_in, session, project):
     signed_in("zhang.wei")
     tab = client.get(f"/projects/{project.id}/contacts", headers={"HX-Request": "true"})
-    assert 'action="/projects/%d/contacts/add"' % project.id in tab.text
+    assert f'action="/projects/{project.id}/contacts/add"' in tab.text
 
     done = post(client, f"/projects/{project.id}/contacts/add",
                 {"name": "王总", "phone": "0351-1234567"})
