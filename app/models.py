@@ -2,12 +2,13 @@
 
 from app.accounts.models import ApiToken, User, UserRole, UserSession
 from app.activities.models import Activity, ActivityParticipant
-from app.analytics.models import FundsEntry, Target, WarningRule
+from app.analytics.models import Target, WarningRule
 from app.audit.models import AuditEvent
 from app.clients.models import ApiClient
 from app.lookups.models import Category, Chain, ChainLink, County, Method, Region, Zone
 from app.projects.models import (
     CodeSequence,
+    FundsEntry,
     Investor,
     InvestorContact,
     LeaderAssignment,

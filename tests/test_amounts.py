@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from app.analytics.models import FundsEntry, Target
+from app.analytics.models import Target
 from app.inputs import parse_amount
-from app.projects.models import Project
+from app.projects.models import FundsEntry, Project
 from app.projects.schemas import TransitionIn
 from app.projects.service import advance_stage
 from tests.api.conftest import bearer

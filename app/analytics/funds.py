@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from app.accounts.permissions import Actor, Permission
-from app.analytics.models import FundsEntry
 from app.analytics.schemas import FundsEntryIn
 from app.analytics.sql import money
 from app.audit.service import record
@@ -17,6 +16,7 @@ from app.clock import local_date
 from app.db import utcnow
 from app.errors import ValidationFailed
 from app.i18n import _
+from app.projects.models import FundsEntry
 from app.projects.service import ensure_can_change, get_project
 
 

@@ -14,13 +14,12 @@ from sqlmodel import Session
 from app.accounts.permissions import Actor
 from app.analytics.lights import LIGHTS, Rules, light_columns, warning_rules
 from app.analytics.links import drill_down, statuses_within
-from app.analytics.models import FundsEntry
 from app.analytics.periods import Period, months_of
 from app.analytics.schemas import FunnelRow, Rate, TrendPoint
 from app.analytics.sql import SIGNED, STARTED, ZERO, count_if, money, ratio, scoped, sum_if
 from app.db import Money, utcnow
 from app.i18n import _
-from app.projects.models import Project, reached_on
+from app.projects.models import FundsEntry, Project, reached_on
 from app.projects.queries import filter_clauses
 from app.projects.schemas import ProjectFilters
 from app.projects.service import LIVE_STATUSES
@@ -187,9 +186,11 @@ def totals(session: Session, actor: Actor, filters: ProjectFilters, period: Peri
                          for m in in_months), ZERO)
     started_count = sum(per_month.get(("started", m), (0, None))[0] for m in in_months)
 
-    funds_in, funds_to_end = session.execute(
+    funds_in, funds_to_end, funds_projects = session.execute(
         select(sum_if(FundsEntry.on_date >= start, FundsEntry.amount),
-               sum_if(_funds_base(end), FundsEntry.amount))
+               sum_if(_funds_base(end), FundsEntry.amount),
+               func.count(sa.distinct(sa.case((FundsEntry.on_date >= start,
+                                               FundsEntry.project_id)))))
         .select_from(FundsEntry).join(Project, Project.id == FundsEntry.project_id)
         .where(*where, FundsEntry.on_date <= end)).one()
 
@@ -205,6 +206,8 @@ def totals(session: Session, actor: Actor, filters: ProjectFilters, period: Peri
                                  money_sum="agreed", **in_period),
         groundbreakings=drill_down(filters, kpis.groundbreakings, reached=STARTED.value,
                               **in_period),
+        funds_in_place=drill_down(filters, funds_projects, with_funds=True, funds_from=start,
+                                  funds_to=end, money_sum="funds"),
     )
     trend, trend_links = [], {}
     for index, (first, last) in enumerate(months_of(period.year)):
@@ -245,6 +248,10 @@ def _rates(filters: ProjectFilters, rows: list[FunnelRow], period: Period, plann
                     drill_down(filters, reached[bottom.value], reached=bottom.value))
 
     planned_href = dict(planned_from=period.start, planned_to=period.end)
+    # Both parts of 资金到位率 are sums over the same projects: one list shows both.
+    funds_list = drill_down(filters, funds_base, reached=SIGNED.value, reached_to=period.end,
+                            status=statuses_within(filters, FUNDS_STATUSES),
+                            funds_to=period.end, money_sum="agreed,funds")
     return [
         funnel_rate("signing", _("Signing rate"), Stage.signed, Stage.contact),
         funnel_rate("contract", _("Contract rate"), Stage.contract, Stage.signed),
@@ -255,7 +262,5 @@ def _rates(filters: ProjectFilters, rows: list[FunnelRow], period: Period, plann
         funnel_rate("production", _("Production rate"), Stage.production, Stage.groundbreaking),
         funnel_rate("achieved", _("Achievement rate"), Stage.achieved, Stage.production),
         Rate("funds", _("Funds-in-place rate"), in_place, agreed, ratio(in_place, agreed),
-             None, drill_down(filters, funds_base, reached=SIGNED.value, reached_to=period.end,
-                              status=statuses_within(filters, FUNDS_STATUSES),
-                              money_sum="agreed")),
+             funds_list, funds_list),
     ]

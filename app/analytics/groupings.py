@@ -14,13 +14,12 @@ from app.accounts.models import User
 from app.accounts.permissions import Actor
 from app.analytics.lights import Rules, light_columns, warning_rules
 from app.analytics.links import drill_down, statuses_within, warnings_href
-from app.analytics.models import FundsEntry
 from app.analytics.periods import Period
 from app.analytics.schemas import BreakdownRow, LeagueRow
 from app.analytics.sql import SIGNED, STARTED, count_if, money, scoped, sum_if
 from app.db import utcnow
 from app.lookups.models import Chain, County, Method, Region
-from app.projects.models import Project, reached_on
+from app.projects.models import FundsEntry, Project, reached_on
 from app.projects.queries import advanced_within, select_rows
 from app.projects.schemas import ProjectFilters
 from app.projects.service import LIVE_STATUSES
@@ -136,6 +135,8 @@ def groups(session: Session, actor: Actor, filters: ProjectFilters, period: Peri
         hrefs = {k: v for k, v in {
             "projects": drill_down(narrowed, row.projects, status=live_status),
             "signed": drill_down(narrowed, row.signed, reached=SIGNED.value, **in_period),
+            "signed_amount": drill_down(narrowed, row.signed, reached=SIGNED.value,
+                                        money_sum="agreed", **in_period),
             "groundbreaking": drill_down(narrowed, row.started, reached=STARTED.value, **in_period),
             "conversions": drill_down(narrowed, row.conversions, advanced_from=period.start,
                                  advanced_to=period.end),

@@ -1,6 +1,7 @@
-"""Cockpit tables: targets (目标), funds in place (资金到位) and the warning rules (红黄绿灯)."""
+"""Cockpit tables: targets (目标) and the warning rules (红黄绿灯). Funds in place (资金到位)
+are a project's own rows (app.projects.models.FundsEntry)."""
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -35,23 +36,6 @@ class Target(SQLModel, table=True):
     value: Decimal = Field(sa_type=Money)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_by_id: int | None = Field(default=None, foreign_key="app_user.id")
-
-
-class FundsEntry(SQLModel, table=True):
-    """Money actually in place for a project (资金到位), dated; the rate sums these."""
-
-    __tablename__ = "funds_entry"
-    __table_args__ = (
-        sa.CheckConstraint("amount > 0", name="amount_positive"),
-        sa.Index("ix_funds_entry_project_on", "project_id", "on_date"),
-    )
-    id: int | None = Field(default=None, primary_key=True)
-    project_id: int = Field(foreign_key="project.id")
-    amount: Decimal = Field(sa_type=Money)
-    on_date: date
-    note: str | None = Field(default=None, max_length=200)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
 
 
 class WarningRule(SQLModel, table=True):

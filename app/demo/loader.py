@@ -25,6 +25,8 @@ from app.accounts.permissions import Actor
 from app.accounts.service import create_user, hash_password
 from app.activities.schemas import ActivityCreate
 from app.activities.service import FollowUp, add_activities
+from app.analytics.funds import add_funds_entry
+from app.analytics.schemas import FundsEntryIn
 from app.audit.service import chained_at_end
 from app.clock import local_date
 from app.config import get_settings
@@ -210,6 +212,8 @@ def run_project(session: Session, plan: ProjectPlan, actors: dict[str, Actor],
         elif step.action == "terminate":
             terminate_project(session, pid, TerminateIn.model_validate(payload),
                               expected_version=None, actor=actor, now=now)
+        elif step.action == "funds":
+            add_funds_entry(session, actor, pid, FundsEntryIn.model_validate(payload), now=now)
         else:  # pragma: no cover - the plan only makes the steps above
             raise ValueError(f"unknown demo step {step.action}")
     add_activities(session, pid, follow_ups)

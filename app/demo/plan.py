@@ -26,6 +26,12 @@ from app.projects.investors import CREDIT_CODE_CHARSET, credit_code_check_char, 
 SEED = 20261123
 DAYS = 730
 LAST_DAY = DAYS - 1  # yesterday
+# Of the agreed amount, the share in place by the project's stage, and how many such
+# projects have none yet.
+FUNDS_SHARE = {"signed": (0.05, 0.2), "contract": (0.1, 0.35), "groundbreaking": (0.3, 0.6),
+               "production": (0.55, 0.9), "achieved": (0.8, 1.0)}
+FUNDS_NONE = {"signed": 0.5, "contract": 0.3, "groundbreaking": 0.1, "production": 0.0,
+              "achieved": 0.0}
 TODAY = DAYS  # day index of today (never used for a step, only for due dates)
 STAGES = ("contact", "intent", "signed", "contract", "groundbreaking", "production", "achieved")
 RANK = {stage: i for i, stage in enumerate(STAGES)}
@@ -132,6 +138,9 @@ class Clock:
 
     def day(self, t: int) -> date:
         return self.first_day + timedelta(days=t)
+
+    def index(self, day: date) -> int:
+        return (day - self.first_day).days
 
     def at(self, t: int, hour: int, minute: int = 0) -> datetime:
         local = datetime.combine(self.day(t), time(hour, minute), tzinfo=self.tz)
@@ -644,6 +653,8 @@ class Planner:
                 plan.steps.append(Step(clock.at(day, 16, 30), "team", staff,
                                        {"user": user, "role": role}))
 
+        plan.steps += self.funds(key, plan.steps, current_stage, end, staff)
+
         # Follow-ups between the first report and the last day the project was worked on.
         self.follow_ups(plan, words, start, end, status, target, moves, status_steps,
                         pause_window, leader_on, staff)
@@ -664,6 +675,7 @@ class Planner:
                                100 if total >= 10000 else 10)
                 evidence["agreement_no"] = "LFXY"  # numbered once the plan is complete
                 evidence["agreed_amount"] = agreed
+                evidence["agreed_above_total_confirmed"] = agreed > total
                 words["agreed"] = fmt_amount(agreed)
             elif s == "contract":
                 base = evidence.get("agreed_amount") or money(float(total) *
@@ -681,6 +693,31 @@ class Planner:
             elif s == "achieved":
                 evidence["achieved_on"] = clock.day(day)
         return evidence
+
+    def funds(self, key: int, steps: list[Step], stage: str, end: int,
+              staff: str) -> list[Step]:
+        """Money in place (资金到位) after the signing, in one to four parts, more of the
+        agreed amount the further the project got. Its own random numbers, so the rest of
+        the plan is what it was before projects had funds."""
+        signing = next((s for s in steps if s.action == "advance"
+                        and s.data.get("agreed_amount") is not None), None)
+        if signing is None or RANK[stage] < RANK["signed"]:
+            return []
+        rng = random.Random(f"funds-{key}")
+        low, high = FUNDS_SHARE[stage]
+        first = self.clock.index(signing.data["happened_on"]) + rng.randint(10, 40)
+        if first >= end or rng.random() < FUNDS_NONE[stage]:
+            return []
+        agreed: Decimal = signing.data["agreed_amount"]
+        parts = rng.randint(1, 4)
+        days = sorted(rng.randint(first, end) for _ in range(parts))
+        share = rng.uniform(low, high) / parts
+        return [Step(self.clock.at(day, 11, 0), "funds", staff, {
+            "amount": max(Decimal("1.00"), (agreed * Decimal(str(round(share, 4))))
+                          .quantize(Decimal("0.01"), ROUND_HALF_UP)),
+            "on_date": self.clock.day(day),
+            "note": rng.choice(data.FUNDS_NOTES) if number == 0 else f"第{number + 1}笔资金到位",
+        }) for number, day in enumerate(days)]
 
     def plan_text(self, fields: dict[str, Any], words: dict[str, str]) -> str:
         return (

@@ -272,3 +272,20 @@ class SavedView(SQLModel, table=True):
     name: str = Field(max_length=40)
     query: str = Field(max_length=2000)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class FundsEntry(SQLModel, table=True):
+    """Money actually in place for a project (资金到位), dated; the rate sums these."""
+
+    __tablename__ = "funds_entry"
+    __table_args__ = (
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
+        sa.Index("ix_funds_entry_project_on", "project_id", "on_date"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id")
+    amount: Decimal = Field(sa_type=Money)
+    on_date: date
+    note: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")

@@ -7,6 +7,7 @@ objects) and each page costs a fixed number of statements.
 
 import unicodedata
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -26,6 +27,7 @@ from app.lookups.models import Category, Chain, ChainLink, County, Method, Regio
 from app.projects.confidential import viewer_columns
 from app.projects.idle import idle_at_least
 from app.projects.models import (
+    FundsEntry,
     Investor,
     LeaderAssignment,
     PlanMilestone,
@@ -40,6 +42,7 @@ from app.projects.service import find_duplicate_projects, visible
 from app.projects.stages import STAGE_ORDER
 
 Leader = aliased(User, name="leader")
+CENT = Decimal("0.01")
 
 
 @dataclass
@@ -51,9 +54,8 @@ class ListPage:
     per_page: int
     # Counts per stage under every filter but the stage one: the quick tabs.
     by_stage: dict[str, int]
-    # The other money asked for (`sum=`, MONEY_SUMS) and its Σ over everything filtered.
-    money_sum: str = "total"
-    money_total: Decimal = Decimal("0.00")
+    # The other money asked for (`sum=`, MONEY_SUM_LABELS), each Σ over everything filtered.
+    money_sums: dict[str, Decimal] = dataclass_field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -95,6 +97,8 @@ def filter_clauses(filters: ProjectFilters, *, now: datetime | None = None) -> l
         clauses.append(Project.leader_id.is_(None))
     if filters.follow_up_due_by:
         clauses.append(Project.next_follow_up_on <= filters.follow_up_due_by)
+    if filters.with_funds:
+        clauses.append(sa.exists().where(*funds_in_window(filters)))
     clauses += _milestone_clauses(filters)
     return clauses
 
@@ -187,13 +191,40 @@ def _order_by(sort: str) -> list[Any]:
     return [ordered, Project.id.desc() if descending else Project.id.asc()]
 
 
-# The money a list may total (`sum=` on the list's address): 总投资, 协议金额, 合同金额, so a
-# figure's drill-down shows the same money as the figure.
-MONEY_SUMS: dict[str, Any] = {"total": Project.total_investment,
-                              "agreed": Project.agreed_amount,
-                              "contract": Project.contract_amount}
+# The money a list may total (`sum=` on the list's address, several joined by commas):
+# 总投资 (always), 协议金额, 合同金额, 到位资金 (within funds_from/funds_to), so a figure's
+# drill-down shows the same money as the figure, row by row and in total.
 MONEY_SUM_LABELS = {"total": _("total investment"), "agreed": _("agreed amount"),
-                    "contract": _("contract amount")}
+                    "contract": _("contract amount"), "funds": _("funds in place")}
+MONEY_SUM_HEADINGS = {"total": _("Total investment (10,000 yuan)"),
+                      "agreed": _("Agreed amount (10,000 yuan)"),
+                      "contract": _("Contract amount (10,000 yuan)"),
+                      "funds": _("Funds in place (10,000 yuan)")}
+
+
+def money_sums_asked(text: str | None) -> tuple[str, ...]:
+    """The other money `sum=` names, known ones only, in the order given, no repeats."""
+    names = (name.strip() for name in (text or "").split(","))
+    return tuple(dict.fromkeys(n for n in names if n in MONEY_SUM_LABELS and n != "total"))
+
+
+def funds_in_window(filters: ProjectFilters) -> list[Any]:
+    """The funds entries a list's 到位资金 counts: the project's, dated in the window."""
+    window = [FundsEntry.project_id == Project.id]
+    if filters.funds_from:
+        window.append(FundsEntry.on_date >= filters.funds_from)
+    if filters.funds_to:
+        window.append(FundsEntry.on_date <= filters.funds_to)
+    return window
+
+
+def money_column(name: str, filters: ProjectFilters) -> Any:
+    """One project's money of the kind `name` (MONEY_SUM_LABELS)."""
+    if name == "funds":
+        return (select(func.coalesce(func.sum(FundsEntry.amount), 0))
+                .where(*funds_in_window(filters)).scalar_subquery())
+    return {"total": Project.total_investment, "agreed": Project.agreed_amount,
+            "contract": Project.contract_amount}[name]
 
 
 def stage_totals(session: Session, where: list[Any], amount: Any = Project.total_investment
@@ -211,10 +242,10 @@ def stage_totals(session: Session, where: list[Any], amount: Any = Project.total
 
 def list_projects(session: Session, actor: Actor, filters: ProjectFilters, *,
                   sort: str = "-updated_at", page: int = 1, per_page: int = 20,
-                  money_sum: str = "total", now: datetime | None = None) -> ListPage:
+                  money_sums: tuple[str, ...] = (), now: datetime | None = None) -> ListPage:
     """One page of rows, plus the count and Σ total investment of everything filtered and
     the count per stage, from one grouped statement over the filters but the stage; and,
-    when `money_sum` names other money (MONEY_SUMS), that money's Σ too."""
+    for the other money `money_sums` names (MONEY_SUM_LABELS), each row's and its Σ."""
     now = now or utcnow()
     where = [visible(actor), *filter_clauses(filters, now=now)]
     page = max(1, page)
@@ -222,8 +253,12 @@ def list_projects(session: Session, actor: Actor, filters: ProjectFilters, *,
     # sort made SQLite build every matching row (65 ms for 12,500 of 100,000 projects).
     page_ids = (select(Project.id).where(*where).order_by(*_order_by(sort))
                 .limit(per_page).offset((page - 1) * per_page).subquery())
+    money_sums = tuple(name for name in money_sums if name in MONEY_SUM_LABELS
+                       and name != "total")
     rows = session.execute(
-        _joined(select(*list_columns(actor)).select_from(Project))
+        _joined(select(*list_columns(actor),
+                       *(money_column(name, filters).label(f"sum_{name}")
+                         for name in money_sums)).select_from(Project))
         .join(page_ids, page_ids.c.id == Project.id)
         .order_by(*_order_by(sort))
     ).all()
@@ -231,17 +266,18 @@ def list_projects(session: Session, actor: Actor, filters: ProjectFilters, *,
     totals = stage_totals(session, [visible(actor), *filter_clauses(unstaged, now=now)])
     stages = {s.value for s in filters.stage} or set(totals)
     chosen = [totals[stage] for stage in stages]
-    money_sum = money_sum if money_sum in MONEY_SUMS else "total"
-    other = {}
-    if money_sum != "total":
-        other = stage_totals(session, [visible(actor), *filter_clauses(filters, now=now)],
-                             MONEY_SUMS[money_sum])
+    summed: dict[str, Decimal] = {}
+    if money_sums:
+        sums = session.execute(
+            select(*(func.sum(money_column(name, filters)) for name in money_sums))
+            .where(visible(actor), *filter_clauses(filters, now=now))).one()
+        summed = {name: (value or Decimal(0)).quantize(CENT)
+                  for name, value in zip(money_sums, sums, strict=True)}
     return ListPage(rows=list(rows), total=sum(count for count, _sum in chosen),
                     total_investment=sum((amount for _n, amount in chosen), Decimal("0.00")),
                     page=page, per_page=per_page,
                     by_stage={stage: count for stage, (count, _sum) in totals.items()},
-                    money_sum=money_sum,
-                    money_total=sum((amount for _n, amount in other.values()), Decimal("0.00")))
+                    money_sums=summed)
 
 
 # --- kanban and duplicates (project pages) -----------------------------------------------
@@ -322,6 +358,7 @@ def project_detail(session: Session, actor: Actor, project_id: int) -> Any:
             Leader.display_name.label("leader_name"), Leader.title.label("leader_title"),
             Creator.display_name.label("created_by_name"),
             Updater.display_name.label("updated_by_name"),
+            money_column("funds", ProjectFilters()).label("funds_in_place"),
         )
         .select_from(Project)
         .join(Investor, Investor.id == Project.investor_id)

@@ -196,6 +196,9 @@ class Evidence(BaseModel):
     started_on: date | None = None
     production_on: date | None = None
     achieved_on: date | None = None
+    # An agreed amount above the total investment is usually a unit slip (元, 亿); it is
+    # taken only when the sender says it is meant.
+    agreed_above_total_confirmed: bool = False
 
 
 class TransitionIn(Evidence):
@@ -294,3 +297,8 @@ class ProjectFilters(ListFilters):
     # Planned groundbreaking within these dates.
     planned_from: FilterDay | None = None
     planned_to: FilterDay | None = None
+    # 到位资金: the dates the list's funds sum counts (`sum=funds`); with `with_funds`, only
+    # projects that had funds in place within them.
+    funds_from: FilterDay | None = None
+    funds_to: FilterDay | None = None
+    with_funds: bool = False

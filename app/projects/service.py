@@ -5,9 +5,10 @@ Services never commit (the caller's unit of work does) and take the acting user.
 Every change bumps `version`; a caller that read an older version is refused.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -65,6 +66,7 @@ from app.projects.models import (
 )
 from app.projects.schemas import (
     FIELD_LABELS,
+    Evidence,
     InvestorUpdate,
     LeaderAssignIn,
     MoveBackIn,
@@ -724,6 +726,7 @@ def advance_stage(session: Session, project_id: int, data: TransitionIn, *,
     ]
     if missing:
         raise ValidationFailed(missing[0].message, errors=missing, **missing[0].params)
+    check_agreed_amount(project.total_investment, data)
     happened_on = data.happened_on or local_date(now)
     _check_business_date(happened_on, project.stage_entered_on, now)
     # Document dates may precede the move's recording (ledgers are back-filled), not today.
@@ -765,6 +768,21 @@ def advance_stage(session: Session, project_id: int, data: TransitionIn, *,
              "happened_on": happened_on.isoformat()}, now=now)
     session.flush()
     return events
+
+
+def check_agreed_amount(total_investment: Decimal | None, data: Evidence) -> None:
+    """An agreed amount above the project's total investment is refused until confirmed
+    (`agreed_above_total_confirmed`): most often it was typed in 元 or 亿, not 万元."""
+    agreed = data.agreed_amount
+    if (agreed is None or total_investment is None or agreed <= total_investment
+            or data.agreed_above_total_confirmed):
+        return
+    message = _("The agreed amount {agreed} is above the total investment {total} "
+                "(10,000 yuan). Check the unit, or confirm that it is right.")
+    params = {"agreed": f"{agreed:,.2f}", "total": f"{total_investment:,.2f}"}
+    problems = [FieldProblem("agreed_amount", message, params),
+                FieldProblem("agreed_above_total_confirmed", message, params)]
+    raise ValidationFailed(message, errors=problems, **params)
 
 
 def move_back(session: Session, project_id: int, data: MoveBackIn, *,
@@ -885,6 +903,23 @@ def assignable_leaders(session: Session, actor: Actor,
         *own_first, User.county_code.is_not(None), User.county_code, User.display_name,
         User.id))
     return [PersonOption(*row) for row in rows]
+
+
+def assignable_leaders_by_county(session: Session, actor: Actor,
+                                 counties: Collection[str]) -> dict[str, list[PersonOption]]:
+    """`assignable_leaders` for several counties at once, in one statement (the leader
+    board offers a picker per county of its queue)."""
+    wanted = {actor.county_code} if actor.county_code else set(counties)
+    if not wanted:
+        return {}
+    rows = [PersonOption(*row) for row in session.execute(
+        _leaders(None).where(sa.or_(User.county_code.is_(None),
+                                    User.county_code.in_(wanted)))
+        .order_by(User.display_name, User.id))]
+    city = [person for person in rows if person.county_code is None]
+    return {county: [person for person in rows
+                     if person.county_code == (actor.county_code or county)] + city
+            for county in counties}
 
 
 def require_assignable_leader(session: Session, actor: Actor, leader_id: int,

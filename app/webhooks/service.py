@@ -59,7 +59,10 @@ DEFAULT_BACKOFF: tuple[float, ...] = (30, 120, 600, 1800, 3600, 3 * 3600, 6 * 36
 MAX_ATTEMPTS = 12
 LEASE = timedelta(minutes=5)  # a claimed delivery not recorded by then is tried again
 TIMEOUT_SECONDS = 10.0
-BATCH = 100
+# Sent one after another: a whole batch of timeouts (10 x 10 s) ends well inside the lease,
+# so no delivery of it is claimed again while still waiting its turn.
+BATCH = 10
+ERROR_LENGTH = 500
 MAX_SUBSCRIPTIONS = 20
 
 SIGNATURE_HEADER = "Zhaoshang-Signature"
@@ -349,11 +352,22 @@ def _claim(session: Session, now: datetime, exclude: set[int], batch: int) -> li
             for r in rows]
 
 
+def error_text(text: str | None) -> str:
+    """A receiver's answer or an exception as the delivery list shows it: control characters
+    (NUL, which PostgreSQL refuses, among them) replaced, cut to the column."""
+    cleaned = "".join(ch if ch.isprintable() or ch == " " else "\ufffd"
+                      for ch in (text or "failed")[:ERROR_LENGTH])
+    return cleaned or "failed"
+
+
 def _record(session: Session, outgoing: Outgoing, result: SendResult, now: datetime,
             backoff: Sequence[float], max_attempts: int) -> str:
-    delivery = session.get(WebhookDelivery, outgoing.delivery_id)
+    delivery = session.get(WebhookDelivery, outgoing.delivery_id, with_for_update=True)
     if delivery is None:
         return "gone"
+    if delivery.attempts != outgoing.attempt:
+        # Claimed again by another pass after this one's lease ran out: its outcome counts.
+        return "superseded"
     delivery.last_status_code = result.status_code
     if result.ok:
         delivery.status = DeliveryStatus.delivered.value
@@ -362,12 +376,12 @@ def _record(session: Session, outgoing: Outgoing, result: SendResult, now: datet
         outcome = "delivered"
     elif delivery.attempts >= max_attempts:
         delivery.status = DeliveryStatus.failed.value
-        delivery.last_error = (result.error or "failed")[:500]
+        delivery.last_error = error_text(result.error)
         outcome = "failed"
     else:
         wait = backoff[min(delivery.attempts, len(backoff)) - 1] if backoff else 0
         delivery.next_attempt_at = now + timedelta(seconds=wait)
-        delivery.last_error = (result.error or "failed")[:500]
+        delivery.last_error = error_text(result.error)
         outcome = "retrying"
     session.flush()
     return outcome
@@ -398,7 +412,11 @@ def deliver_pending(session_factory: Callable[[bool], Session], *,
         for item in outgoing:
             attempted.add(item.delivery_id)
             report.attempted_ids.append(item.delivery_id)
-            result = send(item)
+            try:
+                result = send(item)
+            except Exception as exc:  # one receiver's oddity must not strand the batch
+                log.exception("webhook %s to %s", item.event_id, item.url)
+                result = SendResult(ok=False, error=f"{type(exc).__name__}: {exc}")
             with session_factory(True) as session:
                 outcome = _record(session, item, result, clock(), backoff, max_attempts)
                 session.commit()

@@ -26,7 +26,12 @@ from app.projects.links import projects_href
 from app.projects.models import LeaderAssignment, Project, StageEvent, StatusChange
 from app.projects.queries import filter_clauses, select_rows
 from app.projects.schemas import ProjectFilters
-from app.projects.service import LIVE_STATUSES, assignable_leaders, visible
+from app.projects.service import (
+    LIVE_STATUSES,
+    assignable_leaders,
+    assignable_leaders_by_county,
+    visible,
+)
 from app.projects.stages import STAGE_ORDER, Stage, Status
 
 CARD_LIMIT = 10
@@ -295,5 +300,5 @@ def leader_board(session: Session, actor: Actor) -> LeaderBoard:
                               {"needs_leader": "true"}),
         totals=_board_row(None, None, None, everything, {}),
         queue=queue, leaders=options,
-        choices={county: assignable_leaders(session, actor, county) for county in counties},
+        choices=assignable_leaders_by_county(session, actor, counties),
     )

@@ -13,7 +13,7 @@ from app.analytics.groupings import breakdown
 from app.analytics.lights import project_warnings
 from app.analytics.periods import Period, months_before
 from app.analytics.sql import ratio
-from app.projects.queries import list_projects
+from app.projects.queries import list_projects, money_sums_asked
 from app.projects.schemas import ProjectFilters
 from tests.conftest import FROZEN_NOW, make_actor
 
@@ -143,14 +143,13 @@ def test_funds_rate_counts_only_what_was_signed_by_the_period_end(session, city)
     funds = q1.rates[-1]
     assert (funds.numerator, funds.denominator, funds.value) == (
         D("3000.00"), D("12000.00"), D("0.2500"))
-    query = parse_qs(urlsplit(funds.denominator_href).query)
-    assert query.pop("sum") == ["agreed"]
-    filters = ProjectFilters.model_validate(
-        {k: v if k in ("stage", "status") else v[0] for k, v in query.items()})
-    listed = list_projects(session, Actor.system(), filters, now=FROZEN_NOW,
-                           money_sum="agreed")
+    # Both parts link to one list of those projects, totalling both sums.
+    assert funds.numerator_href == funds.denominator_href
+    listed = _listed(session, Actor.system(), funds.denominator_href)
     assert {r.id for r in listed.rows} == {city.ids["P1"], city.ids["P2"]}
-    assert listed.money_total == D("12000.00")
+    assert listed.money_sums == {"agreed": D("12000.00"), "funds": D("3000.00")}
+    assert {r.id: (r.sum_agreed, r.sum_funds) for r in listed.rows} == {
+        city.ids["P1"]: (D("8000.00"), D("3000.00")), city.ids["P2"]: (D("4000.00"), 0)}
 
 
 def test_monthly_trend(year):
@@ -290,11 +289,48 @@ def _figures_and_links(c):
     return pairs
 
 
-def _list_count(session, actor, href):
+def _listed(session, actor, href):
+    """The list at a drill-down's address, with the money its `sum=` names."""
     query = parse_qs(urlsplit(href).query)
+    money = query.pop("sum", [""])[-1]
     data = {k: (v if k in ("stage", "status") else v[-1]) for k, v in query.items()}
     return list_projects(session, actor, ProjectFilters.model_validate(data),
-                         now=FROZEN_NOW).total
+                         money_sums=money_sums_asked(money), now=FROZEN_NOW)
+
+
+def _list_count(session, actor, href):
+    return _listed(session, actor, href).total
+
+
+def _money_and_links(c):
+    """(money, which money, href) for every linked sum of money on the cockpit."""
+    triples = [(c.kpis.signed_amount, "agreed", c.kpis.hrefs["signed_amount"]),
+               (c.kpis.funds_in_place, "funds", c.kpis.hrefs["funds_in_place"])]
+    funds = c.rates[-1]
+    triples += [(funds.numerator, "funds", funds.numerator_href),
+                (funds.denominator, "agreed", funds.denominator_href)]
+    for rows in (c.by_county, c.by_chain, c.by_dimension, c.league):
+        for row in rows:
+            triples.append((row.signed_amount, "agreed", row.hrefs.get("signed_amount")))
+    for row in (*c.by_county, *c.by_chain, *c.by_dimension):
+        triples.append((row.total_investment, "total", row.hrefs.get("projects")))
+    return triples
+
+
+@pytest.mark.parametrize("quarter,filters", [(0, {}), (1, {}), (2, {"county": "houma"})])
+def test_every_sum_of_money_links_to_a_list_totalling_the_same_money(session, city, quarter,
+                                                                       filters):
+    c = cockpit(session, Actor.system(), ProjectFilters.model_validate(filters), year=2026,
+                quarter=quarter, dimension="leader", now=FROZEN_NOW)
+    triples = _money_and_links(c)
+    assert sum(1 for amount, _name, href in triples if amount and href) > 10
+    for amount, name, href in triples:
+        if not amount:
+            continue
+        assert href is not None, (amount, name)
+        listed = _listed(session, Actor.system(), href)
+        shown = listed.total_investment if name == "total" else listed.money_sums[name]
+        assert shown == amount, href
 
 
 @pytest.mark.parametrize("mode,quarter,filters", [

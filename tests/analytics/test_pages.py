@@ -8,8 +8,9 @@ from io import BytesIO
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from app.analytics.models import FundsEntry, Target, WarningRule
+from app.analytics.models import Target, WarningRule
 from app.audit.models import AuditEvent
+from app.projects.models import FundsEntry
 from tests.conftest import bulk_projects, count, csrf_of
 
 
@@ -77,14 +78,28 @@ def test_the_signed_amount_links_to_a_list_totalling_the_same_money(client, sign
     html = client.get("/cockpit?year=2026").text
     href = re.search(r'data-testid="kpi-signed-amount"><a href="([^"]+)"', html).group(1)
     listed = client.get(href.replace("&amp;", "&")).text
-    shown = re.search(r'data-testid="money-total">(.*?)</span>', listed).group(1)
+    shown = re.search(r'data-testid="money-total-agreed">(.*?)</span>', listed).group(1)
     assert shown == "协议金额 " + figure(html, "kpi-signed-amount") == "协议金额 2.92 亿元"
     assert "总投资 3.71 亿元" in listed
     # Any of the list's money may be totalled; an unknown name totals the investment only.
     contract = client.get("/projects?stage=contract&stage=groundbreaking&stage=production"
                           "&sum=contract").text
-    assert re.search(r'data-testid="money-total">合同金额 2.25 亿元<', contract)
-    assert 'data-testid="money-total"' not in client.get("/projects?sum=nonsense").text
+    assert re.search(r'data-testid="money-total-contract">合同金额 2.25 亿元<', contract)
+    assert 'data-testid="money-total' not in client.get("/projects?sum=nonsense").text
+
+
+def test_the_funds_rate_links_to_a_list_with_both_sums_row_by_row(client, signed_in, city):
+    """资金到位率 22.26% = 6,500.50 in place ÷ 29,200 agreed: its list shows both totals
+    and a column of each, so every yuan can be found."""
+    signed_in("city.leader", roles=["leader"])
+    html = client.get("/cockpit?year=2026").text
+    href = re.search(r'data-testid="kpi-funds"><a href="([^"]+)"', html).group(1)
+    listed = client.get(href.replace("&amp;", "&")).text
+    assert re.search(r'data-testid="money-total-agreed">协议金额 2.92 亿元<', listed)
+    assert re.search(r'data-testid="money-total-funds">到位资金 6,500.50 万元<', listed)
+    assert "到位资金（万元）" in listed and "协议金额（万元）" in listed
+    funds_cells = re.findall(r'data-testid="row-funds">([^<]*)<', listed)
+    assert sorted(funds_cells) == ["0.00", "0.00", "0.00", "2,000.00", "4,500.50"]
 
 
 def test_changing_a_filter_swaps_only_the_figures(client, signed_in, city):

@@ -173,6 +173,28 @@ def test_transitions_follow_the_stage_rules(client, token, make_project, leader,
     unchanged("signed")
 
 
+def test_an_agreed_amount_above_the_total_investment_needs_confirming(client, token,
+                                                                     make_project, leader,
+                                                                     session):
+    """12,000 万元 total, 1,200,000 agreed: most likely 元 or 亿 slipped in. Refused, naming
+    the field, until the sender confirms it."""
+    project = make_project(leader_id=leader.user_id, total_investment=Decimal("12000.00"))
+    session.commit()
+    url = f"/api/v1/projects/{project.id}/transitions"
+    signing = {"to_stage": "signed", "agreement_no": "XY-2026-02", "agreed_amount": "1200000"}
+    refused = client.post(url, json=signing, headers=bearer(token))
+    assert refused.status_code == 422
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert {e["field"] for e in refused.json()["errors"]} == {
+        "agreed_amount", "agreed_above_total_confirmed"}
+    session.expire_all()
+    assert session.get(Project, project.id).stage == "contact"
+    confirmed = client.post(url, json={**signing, "agreed_above_total_confirmed": True},
+                            headers=bearer(token))
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["agreed_amount"] == "1200000.00"
+
+
 def test_leader_reassignment_needs_a_reason(client, token, make_project, leader, other_leader,
                                             session):
     project = make_project(leader_id=leader.user_id)

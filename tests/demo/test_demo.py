@@ -15,8 +15,10 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from app.accounts.models import User, UserRole
+from app.accounts.permissions import Actor
 from app.accounts.service import verify_password
 from app.activities.models import Activity, ActivityParticipant
+from app.analytics.cockpit import cockpit
 from app.audit.models import AuditEvent
 from app.audit.service import verify_chain
 from app.clock import local_date
@@ -28,6 +30,7 @@ from app.demo.plan import SEED, build_plan
 from app.lookups.models import Category, Chain, County, Method, Region
 from app.projects.investors import is_valid_credit_code
 from app.projects.models import (
+    FundsEntry,
     Investor,
     InvestorContact,
     LeaderAssignment,
@@ -36,6 +39,7 @@ from app.projects.models import (
     StatusChange,
     TeamMember,
 )
+from app.projects.schemas import ProjectFilters
 from app.projects.stages import STAGE_ORDER, TerminationReason
 from tests.conftest import USES_THE_DEMO, DemoBuild, count, throwaway_database
 
@@ -116,7 +120,7 @@ def test_loading_reports_progress_project_by_project(loaded: DemoLoad) -> None:
 AUDITED_AS = {"activity": "activity.create", "advance": "project.stage",
               "back": "project.stage", "assign": "project.leader", "team": "project.team",
               "pause": "project.status", "resume": "project.status",
-              "terminate": "project.status"}
+              "terminate": "project.status", "funds": "project.funds"}
 
 
 def test_the_audit_trail_verifies_and_follows_each_project_step_by_step(db: Session) -> None:
@@ -187,6 +191,27 @@ def test_history_spans_two_years_and_nothing_is_in_the_future(db: Session) -> No
     numbers = scalars(db, sa.select(StageEvent.agreement_no)
                       .where(StageEvent.agreement_no.is_not(None)))
     assert all(n.startswith("LFXY-20") for n in numbers) and len(set(numbers)) == len(numbers)
+
+
+def test_signed_projects_have_funds_in_place_and_the_rate_is_not_zero(db: Session) -> None:
+    """资金到位: entries after the signing, never in the future, never more than agreed, more
+    the further a project got; so the cockpit's 资金到位率 is a real figure."""
+    per_project = db.execute(
+        sa.select(FundsEntry.project_id, sa.func.sum(FundsEntry.amount),
+                  sa.func.min(FundsEntry.on_date), sa.func.max(FundsEntry.on_date),
+                  Project.agreed_amount, Project.stage, Project.reached_signed_on)
+        .join(Project, Project.id == FundsEntry.project_id)
+        .group_by(FundsEntry.project_id, Project.agreed_amount, Project.stage,
+                  Project.reached_signed_on)).all()
+    signed = count(db, Project, Project.reached_signed_on.is_not(None))
+    assert len(per_project) > signed // 2
+    today = local_date()
+    for _id, total, first, last, agreed, stage, signed_on in per_project:
+        assert stage not in ("contact", "intent")
+        assert 0 < total <= agreed
+        assert signed_on < first and last < today
+    rate = cockpit(db, Actor.system(), ProjectFilters(), year=today.year).rates[-1]
+    assert rate.key == "funds" and rate.value is not None and rate.value > 0
 
 
 def test_leaders_one_per_project_with_reassignments(db: Session) -> None:

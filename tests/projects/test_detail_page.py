@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from app.activities.models import Activity
 from app.activities.schemas import ActivityCreate
 from app.activities.service import add_activity
+from app.analytics.funds import add_funds_entry
+from app.analytics.schemas import FundsEntryIn
 from app.projects.schemas import LeaderAssignIn, PauseIn, ProjectUpdate, TransitionIn
 from app.projects.service import advance_stage, assign_leader, pause_project, update_project
 from tests.conftest import csrf_of, make_actor, snapshot
@@ -180,6 +182,43 @@ def test_advance_with_evidence_moves_the_stage_and_shows_the_new_step(client, si
     assert re.search(r'zs-step-current" aria-current="step">\s*<span class="zs-step-dot">3<',
                      html)
     assert "阶段变更：意向 → 签约" in html and "LFXY-2026-001" in html
+
+
+def test_an_agreed_amount_above_the_total_asks_for_confirmation(client, signed_in, session,
+                                                                 project):
+    """Total 125,000.50 万元; 1,200,000 typed (元 for 万元?): the form asks, with a box to
+    tick, and changes nothing until it is ticked."""
+    signed_in("zhang.wei")
+    before = snapshot(session, project)
+    typo = {"to_stage": "signed", "version": project.version, "agreement_no": "LFXY-2026-001",
+            "agreed_amount": "1,200,000"}
+    asked = post(client, f"/projects/{project.id}/advance", typo, htmx=True)
+    assert asked.status_code == 422
+    assert "协议金额 1,200,000.00 万元高于总投资 125,000.50 万元" in asked.text
+    assert "已核对：协议金额确实高于总投资" in asked.text
+    assert snapshot(session, project) == before
+    fields = form_fields(asked.text, f"advance-form-{project.id}")
+    assert fields["agreed_amount"] == "1,200,000" and "agreed_above_total_confirmed" not in fields
+    done = post(client, f"/projects/{project.id}/advance",
+                {**fields, "agreed_above_total_confirmed": "true"})
+    assert done.status_code == 303
+    session.refresh(project)
+    assert project.stage == "signed" and project.agreed_amount == Decimal("1200000.00")
+
+
+def test_the_funds_in_place_are_a_figure_and_a_tab_of_the_project(client, signed_in, session,
+                                                                  project, staff):
+    add_funds_entry(session, staff, project.id,
+                    FundsEntryIn(amount=Decimal("3000.50"), on_date=date(2026, 3, 1)))
+    session.commit()
+    signed_in("zhang.wei")
+    html = client.get(f"/projects/{project.id}").text
+    figure = re.search(r'data-testid="stat-funds"><a href="([^"]+)">([^<]+)<', html)
+    assert figure.groups() == (f"/projects/{project.id}?tab=funds", "3,000.50 万元")
+    tab = client.get(figure.group(1)).text
+    assert f'hx-get="/projects/{project.id}/funds"' in tab
+    fragment = client.get(f"/projects/{project.id}/funds").text
+    assert "3,000.50" in fragment and "2026-03-01" in fragment
 
 
 def test_advance_by_htmx_redirects_the_browser(client, signed_in, session, project):

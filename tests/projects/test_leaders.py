@@ -9,7 +9,7 @@ import pytest
 from app.errors import ValidationFailed
 from app.projects.models import LeaderAssignment, Project
 from app.projects.schemas import LeaderAssignIn
-from app.projects.service import assign_leader, assignable_leaders
+from app.projects.service import assign_leader, assignable_leaders, assignable_leaders_by_county
 from tests.api.conftest import bearer
 from tests.conftest import count, csrf_of, make_actor, project_input
 
@@ -41,6 +41,15 @@ def test_a_county_gets_its_own_leaders_first_then_the_citys(session, county_staf
     assert names(assignable_leaders(session, staff, "quwo")) == ["曲沃县长", "李云峰"]
     # A city user with no county yet: the city's first, then every county's.
     assert names(assignable_leaders(session, staff)) == ["李云峰", "侯马县长", "曲沃县长"]
+
+
+def test_the_pickers_for_several_counties_match_one_county_at_a_time(session, staff,
+                                                                     county_staff, leader,
+                                                                     county_leaders):
+    for actor in (staff, county_staff):
+        by_county = assignable_leaders_by_county(session, actor, ["houma", "quwo"])
+        for county in ("houma", "quwo"):
+            assert names(by_county[county]) == names(assignable_leaders(session, actor, county))
 
 
 def test_another_countys_leader_is_refused_and_changes_nothing(session, staff, county_staff,

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 
 from app.accounts.models import User
 from app.activities.models import Activity
-from app.analytics.models import FundsEntry, Target
+from app.analytics.models import Target
 from app.clients.models import ApiClient
-from app.projects.models import Project, SavedView
+from app.projects.models import FundsEntry, Project, SavedView
 from app.web.text_guard import storable
 from tests.conftest import count, csrf_of
 

@@ -52,7 +52,7 @@ def test_a_pass_claims_a_whole_batch_in_one_statement(app, session, statements):
     due_deliveries(session, 30, now)
     session.commit()
     with statements() as sent:
-        report = deliver_pending(app.state.session_factory, now=now, send=accepted)
+        report = deliver_pending(app.state.session_factory, now=now, send=accepted, batch=30)
     assert report.delivered == 30
     claims = [s for s in sent if s.lstrip().startswith("WITH due")
               or (s.lstrip().startswith("UPDATE webhook_delivery") and "attempts" in s)]

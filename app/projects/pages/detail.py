@@ -85,6 +85,7 @@ TIMELINE_LIMIT = 100
 TABS = (
     ("followups", _("Follow-ups")),
     ("team", _("Team and plan")),
+    ("funds", _("Funds in place")),
     ("investor", _("Investor and contacts")),
     ("history", _("History")),
 )
@@ -124,7 +125,7 @@ FORM_LABELS: dict[str, str] = {
 ACTION_FIELDS: dict[str, tuple[str, ...]] = {
     "advance": ("to_stage", "happened_on", "note", *REQUIRED_EVIDENCE[Stage.signed],
                 *REQUIRED_EVIDENCE[Stage.contract], "started_on", "production_on",
-                "achieved_on"),
+                "achieved_on", "agreed_above_total_confirmed"),
     "back": ("to_stage", "happened_on", "reason"),
     "pause": ("happened_on", "reason"),
     "resume": ("happened_on", "reason"),
@@ -254,7 +255,7 @@ def _form_context(db: DbSession, actor: Actor, project: Any, action: str,
     elif action == "leader":
         context["leader_choices"] = _people(assignable_leaders(db, actor, project.county_code))
     elif action == "activity":
-        context["leader_choices"] = _people(leaders(db))
+        context["participant_choices"] = _people(leaders(db))
         values.setdefault("happened_at", _now_local_input())
     elif action == "team":
         context["colleague_choices"] = _people(colleagues(db, actor))

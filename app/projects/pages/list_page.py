@@ -11,7 +11,12 @@ from app.errors import AppError
 from app.i18n import _
 from app.lookups.service import lookup_options
 from app.projects.pages.common import LABELS, parse_filters, query_dict, url_with
-from app.projects.queries import MONEY_SUM_LABELS, list_projects
+from app.projects.queries import (
+    MONEY_SUM_HEADINGS,
+    MONEY_SUM_LABELS,
+    list_projects,
+    money_sums_asked,
+)
 from app.projects.service import delete_view, save_view, saved_views
 from app.web.deps import DbSession, PathId, requires
 from app.web.forms import app_error_fields
@@ -37,13 +42,13 @@ async def project_list(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 20,
     sort: Annotated[str, Query(max_length=32)] = "-updated_at",
-    money_sum: Annotated[str, Query(alias="sum", max_length=16)] = "total",
+    money_sum: Annotated[str, Query(alias="sum", max_length=64)] = "",
 ) -> Response:
     locale = request.state.locale
     filters, filter_errors = parse_filters(request, locale)
     per_page = per_page if per_page in PAGE_SIZES else 20
     result = list_projects(db, actor, filters, sort=sort, page=page, per_page=per_page,
-                           money_sum=money_sum)
+                           money_sums=money_sums_asked(money_sum))
     active_stages = tuple(s.value for s in filters.stage)
     tabs = [
         {"key": key, "label": label, "count": sum(result.by_stage[s] for s in stages) if stages
@@ -59,6 +64,7 @@ async def project_list(
         filter_errors=filter_errors, options=lookup_options(db, actor), leaders=leaders(db),
         views=saved_views(db, actor), page_sizes=PAGE_SIZES, url_with=url_with,
         can_create=actor.can(Permission.project_create), money_sum_labels=MONEY_SUM_LABELS,
+        money_sum_headings=MONEY_SUM_HEADINGS,
         **LABELS,
     )
 
