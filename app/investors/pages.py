@@ -22,7 +22,12 @@ from app.investors.service import (
 )
 from app.projects.queries import project_detail
 from app.projects.schemas import OWNERSHIP_LABELS, ContactIn, ContactUpdate, InvestorUpdate
-from app.projects.service import ensure_can_change, get_project, shared_project_count
+from app.projects.service import (
+    ensure_can_change,
+    ensure_can_see_investor,
+    get_project,
+    shared_project_count,
+)
 from app.projects.service import update_investor as update_investor_service
 from app.web.deps import DbSession, PathId, requires
 from app.web.forms import app_error_fields, form_version, validate_form
@@ -103,12 +108,11 @@ def _investor_page(request: Request, db: DbSession, actor: Actor, project: Any, 
 
 
 def _editable(db: DbSession, actor: Actor, project_id: int) -> Any:
+    """The project as the actor sees it, if they may change its investor (else refused
+    as the service would refuse the change)."""
     project = project_detail(db, actor, project_id)
     ensure_can_change(actor, project)
-    if not project.shows_name:
-        raise PermissionDenied(
-            _("Only those who work on a confidential project may change its investor."),
-            action=Permission.project_update.value, object_id=project_id)
+    ensure_can_see_investor(db, actor, get_project(db, project_id, actor))
     return project
 
 
