@@ -26,7 +26,7 @@ from app.db import get_engine, write_bind
 from app.errors import AppError, PermissionDenied
 from app.i18n import _, translate
 from app.routers import ROUTERS
-from app.web.body_limit import BodySizeLimitMiddleware
+from app.web.body_limit import BodySizeLimitMiddleware, BodyTooLarge, too_large_detail
 from app.web.deps import CsrfRefused, LoginRequired, PasswordChangeRequired, request_locale
 from app.web.openapi import install_openapi_extras
 from app.web.problems import HTTP_TITLES, problem
@@ -138,7 +138,9 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
     locale = _locale(request)
     detail = translate(HTTP_TITLES.get(exc.status_code, "Error"), locale)
     if _is_api(request):
-        return problem(exc.status_code, str(exc.detail), "http-error",
+        message = (too_large_detail(exc.limit, locale) if isinstance(exc, BodyTooLarge)
+                   else str(exc.detail))
+        return problem(exc.status_code, message, "http-error",
                        headers=dict(exc.headers or {}))
     return error_page(request, exc.status_code, detail)
 

@@ -8,14 +8,29 @@ from sqlmodel import Session
 
 from app.accounts.models import User, UserRole
 from app.accounts.permissions import Actor
+from app.i18n import _, translate
+
+NAME_WITH_TITLE = _("{name} ({title})")
 
 
 @dataclass
 class PersonOption:
+    """A person in a picker (also an option of the `m.select` macro: `code`, `label`)."""
+
     id: int
     name: str
     title: str | None
     county_code: str | None
+
+    @property
+    def code(self) -> str:
+        return str(self.id)
+
+    def label(self, locale: str) -> str:
+        """李云峰（市长）, "Li Yunfeng (Mayor)": the name, with the title if there is one."""
+        if not self.title:
+            return self.name
+        return translate(NAME_WITH_TITLE, locale, name=self.name, title=self.title)
 
 
 def leaders(session: Session) -> list[PersonOption]:

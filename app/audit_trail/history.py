@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from app.accounts.models import User
+from app.accounts.people import NAME_WITH_TITLE
 from app.accounts.permissions import Actor, Permission
 from app.activities.schemas import ACTIVITY_KIND_LABELS
 from app.audit.models import ACTION_LABELS
@@ -150,7 +151,8 @@ def shown_value(name: str, value: Any, names: Names) -> Any:
     if name == "team_member" and (uid := _team_user(value)) is not None:
         role = value.split(":", 1)[1] if ":" in value else ""
         person = names.users.get(uid, str(uid))
-        return f"{person}（{translate(TEAM_ROLE_LABELS[role], t)}）" \
+        return translate(NAME_WITH_TITLE, t, name=person,
+                         title=translate(TEAM_ROLE_LABELS[role], t)) \
             if role in TEAM_ROLE_LABELS else person
     if name in MONEY_COLUMNS:
         try:

@@ -12,6 +12,12 @@ import sqlalchemy as sa
 from app.clock import local_date, local_midnight
 from app.projects.models import Project
 
+# From this many local days without a follow-up a project wants one (the workbench's
+# reminders), and from STALLED_DAYS it is shown as stalled (red on the project page, the
+# kanban and the workbench).
+FOLLOW_UP_DUE_DAYS = 14
+STALLED_DAYS = 30
+
 
 def idle_since() -> Any:
     """SQL: when the idle days start counting (the last follow-up, else the first report)."""

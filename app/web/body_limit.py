@@ -4,19 +4,29 @@ import json
 from collections.abc import Callable
 
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.i18n import _, translate
+from app.web.deps import request_locale
 from app.web.problems import PROBLEM_JSON, Problem
 
-TOO_LARGE_DETAIL = "The request body is larger than {limit} bytes."
+TOO_LARGE_TITLE = _("Request too large")
+TOO_LARGE_DETAIL = _("The request body is larger than {limit} bytes.")
+
+
+def too_large_detail(limit: int, locale: str) -> str:
+    return translate(TOO_LARGE_DETAIL, locale, limit=f"{limit:,}")
 
 
 class BodyTooLarge(HTTPException):
     """Raised while the body is read; an HTTPException, so FastAPI passes it on to the
-    problem+json renderer instead of calling it a parsing error."""
+    problem+json renderer instead of calling it a parsing error (which says it in the
+    reader's language: `too_large_detail`)."""
 
     def __init__(self, limit: int) -> None:
-        super().__init__(status_code=413, detail=TOO_LARGE_DETAIL.format(limit=limit))
+        super().__init__(status_code=413, detail=too_large_detail(limit, "en"))
+        self.limit = limit
 
 
 class BodySizeLimitMiddleware:
@@ -38,7 +48,7 @@ class BodySizeLimitMiddleware:
         limit = self.max_bytes
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _too_large(limit, send)
+            await _too_large(limit, scope, send)
             return
         received = 0
         started = False
@@ -63,13 +73,15 @@ class BodySizeLimitMiddleware:
         except BodyTooLarge:
             if started:
                 raise
-            await _too_large(limit, send)
+            await _too_large(limit, scope, send)
 
 
-async def _too_large(limit: int, send: Send) -> None:
-    body = json.dumps(Problem(type="/problems/request-too-large", title="Request too large",
-                              status=413, detail=TOO_LARGE_DETAIL.format(limit=limit))
-                      .model_dump(exclude_none=True)).encode()
+async def _too_large(limit: int, scope: Scope, send: Send) -> None:
+    locale = request_locale(Request(scope))
+    body = json.dumps(Problem(type="/problems/request-too-large",
+                              title=translate(TOO_LARGE_TITLE, locale), status=413,
+                              detail=too_large_detail(limit, locale))
+                      .model_dump(exclude_none=True), ensure_ascii=False).encode()
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", PROBLEM_JSON.encode()),
                             (b"content-length", str(len(body)).encode()),

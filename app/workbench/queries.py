@@ -21,7 +21,13 @@ from app.accounts.permissions import Actor, Role
 from app.clock import local_date
 from app.db import utcnow
 from app.i18n import _, ngettext
-from app.projects.idle import idle_at_least, idle_days, idle_since
+from app.projects.idle import (
+    FOLLOW_UP_DUE_DAYS,
+    STALLED_DAYS,
+    idle_at_least,
+    idle_days,
+    idle_since,
+)
 from app.projects.links import projects_href
 from app.projects.models import LeaderAssignment, Project, StageEvent, StatusChange
 from app.projects.queries import filter_clauses, select_rows
@@ -37,8 +43,6 @@ from app.projects.stages import STAGE_ORDER, Stage, Status
 CARD_LIMIT = 10
 MY_PROJECTS_LIMIT = 20
 QUEUE_LIMIT = 20
-IDLE_DAYS = 14
-STALLED_DAYS = 30
 RECENT_DAYS = 7
 
 ByUser = aliased(User, name="by_user")
@@ -78,7 +82,7 @@ class Workbench:
 
     @property
     def idle_days(self) -> int:
-        return IDLE_DAYS
+        return FOLLOW_UP_DUE_DAYS
 
 
 @dataclass(frozen=True)
@@ -125,9 +129,9 @@ def _overdue_note(due_on: date | None, today: date) -> Note | None:
 
 
 def _idle_note(row: Any, today: date) -> Note | None:
-    """From IDLE_DAYS local days without a follow-up (app.projects.idle), or never."""
+    """From FOLLOW_UP_DUE_DAYS local days without a follow-up (app.projects.idle), or never."""
     days = idle_days(row.last_activity_at, row.first_reported_at, today)
-    if days < IDLE_DAYS:
+    if days < FOLLOW_UP_DUE_DAYS:
         return None
     tone = "danger" if days >= STALLED_DAYS else "warning"
     if row.last_activity_at is None:
@@ -154,7 +158,7 @@ def idle_projects(session: Session, actor: Actor, *, now: datetime) -> Card:
     """超过 14 天未跟进: active projects 14 local days or more without a follow-up (never
     followed up: since the first report), the longest first."""
     today = local_date(now)
-    filters = ProjectFilters(idle_days=IDLE_DAYS, status=[Status.active])
+    filters = ProjectFilters(idle_days=FOLLOW_UP_DUE_DAYS, status=[Status.active])
     query = (select_rows(actor).where(visible(actor), *filter_clauses(filters, now=now))
              .order_by(idle_since(), Project.id))
     rows, total = _rows_and_total(session, query, CARD_LIMIT)
@@ -205,7 +209,7 @@ def my_projects(session: Session, actor: Actor, *, now: datetime) -> Card:
     today = local_date(now)
     overdue = Project.next_follow_up_on < today
     stalled = idle_at_least(STALLED_DAYS, now)
-    idle = idle_at_least(IDLE_DAYS, now)
+    idle = idle_at_least(FOLLOW_UP_DUE_DAYS, now)
     urgency = sa.case((overdue, 1), (stalled, 2), (idle, 3), else_=4)
     query = (
         select_rows(actor)

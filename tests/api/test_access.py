@@ -193,6 +193,7 @@ def test_a_body_over_one_megabyte_is_a_413_problem(client, token, session):
     assert response.headers["content-type"] == PROBLEM
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.json()["status"] == 413
+    assert response.json()["detail"] == "请求内容超过 1,048,576 字节。"
 
     def chunks():  # no Content-Length: counted as it streams
         for _ in range(12):
@@ -201,6 +202,10 @@ def test_a_body_over_one_megabyte_is_a_413_problem(client, token, session):
     streamed = client.post("/api/v1/projects", content=chunks(), headers=bearer(
         token, **{"Content-Type": "application/json"}))
     assert streamed.status_code == 413 and streamed.headers["content-type"] == PROBLEM
+    assert streamed.json()["detail"] == "请求内容超过 1,048,576 字节。"
+    english = client.post("/api/v1/projects", json=big,
+                          headers=bearer(token, **{"Accept-Language": "en"}))
+    assert english.json()["detail"] == "The request body is larger than 1,048,576 bytes."
     assert count(session, Project) == 0
 
 

@@ -117,6 +117,46 @@ def test_the_list_fits_a_phone_screen(browser, live_server):
     context.close()
 
 
+def test_move_a_card_forward_by_its_menu_and_back_by_dragging(page):
+    """Either way the server's form opens in a dialog: forward the advance form, back the
+    move-back form with its reason; saving moves the card, cancelling puts it back."""
+    sign_in(page)
+    page.goto("/projects/kanban")
+    contact = page.locator(".zs-kanban-list[data-stage=contact]")
+    intent = page.locator(".zs-kanban-list[data-stage=intent]")
+    card = contact.locator(".zs-kanban-card", has_text="宁远电池项目")
+    card.locator("select[name=to_stage]").select_option("intent")
+    card.locator(".zs-kanban-move button[type=submit]").click()
+    dialog = page.locator("#kanban-modal")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("form")).to_contain_text("推进阶段")
+    shot(page, "kanban-advance-dialog")
+    dialog.locator("form button[type=submit]").click()
+    expect(dialog).to_be_hidden()
+    moved = intent.locator(".zs-kanban-card", has_text="宁远电池项目")
+    expect(moved).to_be_visible()
+
+    # Dragged back, then cancelled: the card returns to where it was.
+    moved.drag_to(contact)
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("form")).to_contain_text("退回原因")
+    dialog.locator("form a", has_text="取消").click()
+    expect(dialog).to_be_hidden()
+    expect(intent.locator(".zs-kanban-card", has_text="宁远电池项目")).to_be_visible()
+
+    # Dragged back with a reason: saved, the board shows it in 接洽 again.
+    intent.locator(".zs-kanban-card", has_text="宁远电池项目").drag_to(contact)
+    expect(dialog.locator("form")).to_contain_text("退回原因")
+    empty = dialog.locator("form button[type=submit]")
+    empty.click()
+    expect(dialog.locator(".invalid-feedback, .alert")).not_to_have_count(0)
+    dialog.locator("textarea[name=reason]").fill("企业决策层调整，重新接洽")
+    shot(page, "kanban-back-dialog")
+    dialog.locator("form button[type=submit]").click()
+    expect(dialog).to_be_hidden()
+    expect(contact.locator(".zs-kanban-card", has_text="宁远电池项目")).to_be_visible()
+
+
 def test_editing_the_investor_to_another_companys_credit_code_says_so_in_place(page):
     sign_in(page)
     page.goto("/projects/2")

@@ -5,11 +5,11 @@ report when never followed up; the same count for the workbench card, the list's
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from app.projects.idle import idle_days
+from app.projects.idle import FOLLOW_UP_DUE_DAYS, idle_days
 from app.projects.models import Project
 from app.projects.queries import list_projects
 from app.projects.schemas import ProjectFilters
-from app.workbench.queries import IDLE_DAYS, idle_projects
+from app.workbench.queries import idle_projects
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -60,4 +60,4 @@ def test_the_idle_card_and_its_filter_count_local_days(session, make_project, st
         "十四天前报送从未跟进的项目": [("Never followed up", {})],
     }
     assert card.total == 2
-    assert filtered(session, staff, IDLE_DAYS) == set(notes)
+    assert filtered(session, staff, FOLLOW_UP_DUE_DAYS) == set(notes)

@@ -28,7 +28,7 @@ from app.errors import AppError, Conflict, PermissionDenied, StaleVersion, Valid
 from app.i18n import _, translate
 from app.lookups.service import lookup_options
 from app.projects.confidential import CONFIDENTIAL_FIELDS
-from app.projects.idle import idle_days
+from app.projects.idle import STALLED_DAYS, idle_days
 from app.projects.pages.common import LABELS
 from app.projects.queries import (
     project_detail,
@@ -156,9 +156,6 @@ def _choices(labels: dict[str, str]) -> list[Choice]:
     return [Choice(str(code), text) for code, text in labels.items()]
 
 
-def _people(people: list[Any]) -> list[Choice]:
-    return [Choice(str(p.id), p.name + (f"（{p.title}）" if p.title else ""), False)
-            for p in people]
 
 
 # --- what the actor may do -----------------------------------------------------------------
@@ -253,12 +250,12 @@ def _form_context(db: DbSession, actor: Actor, project: Any, action: str,
     elif action == "back":
         context["back_stages"] = available_moves(actor, project).targets(Move.back)
     elif action == "leader":
-        context["leader_choices"] = _people(assignable_leaders(db, actor, project.county_code))
+        context["leader_choices"] = assignable_leaders(db, actor, project.county_code)
     elif action == "activity":
-        context["participant_choices"] = _people(leaders(db))
+        context["participant_choices"] = leaders(db)
         values.setdefault("happened_at", _now_local_input())
     elif action == "team":
-        context["colleague_choices"] = _people(colleagues(db, actor))
+        context["colleague_choices"] = colleagues(db, actor)
     return context
 
 
@@ -304,6 +301,7 @@ def _page(request: Request, db: DbSession, actor: Actor, project: Any, *,
 def _labels() -> dict[str, Any]:
     return {
         **LABELS, "stage_order": STAGE_ORDER, "termination_labels": TERMINATION_LABELS,
+        "stalled_days": STALLED_DAYS,
         "team_role_labels": TEAM_ROLE_LABELS, "activity_kind_labels": ACTIVITY_KIND_LABELS,
         "ownership_labels": OWNERSHIP_LABELS,
         "termination_choices": _choices(TERMINATION_LABELS),

@@ -14,7 +14,7 @@ from app.accounts.people import leaders
 from app.accounts.permissions import Actor, Permission
 from app.clock import local_date
 from app.lookups.service import lookup_options
-from app.projects.idle import idle_days
+from app.projects.idle import STALLED_DAYS, idle_days
 from app.projects.pages.common import LABELS, parse_filters, query_dict, url_with
 from app.projects.queries import kanban_columns
 from app.projects.service import Move, available_moves
@@ -63,5 +63,6 @@ async def project_kanban(
         query=query_dict(request),
         filter_errors=filter_errors, options=lookup_options(db, actor), leaders=leaders(db),
         url_with=url_with, can_move=actor.can(Permission.project_update),
-        list_url=url_with(request, "/projects"), here=url_with(request), **LABELS,
+        list_url=url_with(request, "/projects"), here=url_with(request),
+        stalled_days=STALLED_DAYS, **LABELS,
     )
