@@ -156,3 +156,31 @@ def test_move_a_card_forward_by_its_menu_and_back_by_dragging(page):
     dialog.locator("form button[type=submit]").click()
     expect(dialog).to_be_hidden()
     expect(contact.locator(".zs-kanban-card", has_text="看板风电装备项目")).to_be_visible()
+
+
+def test_editing_the_investor_to_another_companys_credit_code_says_so_in_place(page):
+    sign_in(page)
+    page.goto("/projects/2")
+    page.get_by_role("link", name="编辑投资方").click()
+    form = page.locator("#investor-form-2")
+    form.locator("[name=credit_code]").fill("91140100MA0K9ABC10")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#investor-form-2")).to_contain_text(
+        "已有其他投资方使用该统一社会信用代码：宁远新能源科技有限公司")
+    expect(page).to_have_url(re.compile(r"/projects/2/investor/edit$"))
+    shot(page, "09-investor-edit-refused")
+
+
+def test_a_contact_is_added_in_the_investor_tab_then_removed(page):
+    sign_in(page)
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto("/projects/3?tab=investor")
+    form = page.locator("#contact-form-new")
+    form.locator("[name=name]").fill("张经理")
+    form.locator("[name=phone]").fill("13912345678")
+    form.locator("button[type=submit]").click()
+    contacts = page.locator("#contacts-3")
+    expect(contacts).to_contain_text("张经理")
+    expect(contacts).to_contain_text("13912345678")  # 王芳 reported it: shown in full
+    contacts.get_by_role("button", name="删除").click()
+    expect(page.locator("#contacts-3")).to_contain_text("暂无数据")
