@@ -1,6 +1,6 @@
-// Kanban: drag a card (Sortable.js) or use its 移动到… menu; either opens the stage form in
-// a modal. Forward moves load the project's advance form (GET /projects/{id}/advance);
-// backward moves fill the move-back form kept in <template id="move-back-template">.
+// Kanban: drag a card (Sortable.js) or use its 移动到… menu; either opens, in a modal, the
+// form the server picks for that move (GET /projects/{id}/move: the advance form, the
+// move-back form, or why the move cannot be made), so the stage rules live only there.
 // A saved move refreshes the board; a refused one shows why and the card goes back.
 (function () {
   "use strict";
@@ -9,16 +9,6 @@
 
   function modal() { return document.getElementById("kanban-modal"); }
   function modalBody() { return document.getElementById("kanban-modal-body"); }
-
-  function rankOf(stage) {
-    var list = document.querySelector('.zs-kanban-list[data-stage="' + stage + '"]');
-    return list ? Number(list.dataset.rank) : 0;
-  }
-
-  function labelOf(stage) {
-    var list = document.querySelector('.zs-kanban-list[data-stage="' + stage + '"]');
-    return list ? list.dataset.stageLabel : stage;
-  }
 
   function putBack() {
     if (pending && pending.from && pending.item) {
@@ -45,28 +35,12 @@
     var el = modal();
     var body = modalBody();
     if (!el || !body || !toStage || toStage === card.dataset.stage) { putBack(); return; }
-    var id = card.dataset.projectId;
     var here = window.location.pathname + window.location.search;
-    if (rankOf(toStage) > rankOf(card.dataset.stage)) {
-      body.textContent = el.dataset.loading || "";
-      show(card.dataset.name);
-      window.htmx.ajax("GET", "/projects/" + id + "/advance?to_stage=" + encodeURIComponent(toStage) +
-                       "&next=" + encodeURIComponent(here),
-                       { source: body, target: body, swap: "innerHTML" });
-      return;
-    }
-    var template = document.getElementById("move-back-template");
-    var form = template.content.firstElementChild.cloneNode(true);
-    var url = "/projects/" + id + "/back";
-    form.setAttribute("action", url);
-    form.setAttribute("hx-post", url);
-    form.querySelector('[name="to_stage"]').value = toStage;
-    form.querySelector('[name="version"]').value = card.dataset.version || "";
-    form.querySelector('[name="next"]').value = here;
-    form.querySelector('[data-slot="stage"]').textContent = labelOf(toStage);
-    body.replaceChildren(form);
-    window.htmx.process(form);
+    body.textContent = el.dataset.loading || "";
     show(card.dataset.name);
+    window.htmx.ajax("GET", "/projects/" + card.dataset.projectId + "/move?to_stage=" +
+                     encodeURIComponent(toStage) + "&next=" + encodeURIComponent(here),
+                     { source: body, target: body, swap: "innerHTML" });
   }
 
   function bindLists(root) {
