@@ -7,7 +7,7 @@ data-version triggers are created again from theirs, exactly as they were (batch
 drop the triggers and may lose the partial indexes' WHERE).
 
 Revision ID: 7d2f5a9c41e8
-Revises: d328ebdf3203
+Revises: b71e4c0a9d52
 Create Date: 2026-12-07 22:30:00
 
 """
@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = '7d2f5a9c41e8'
-down_revision: str | Sequence[str] | None = 'd328ebdf3203'
+down_revision: str | Sequence[str] | None = 'b71e4c0a9d52'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
