@@ -11,6 +11,7 @@ from app.analytics.pages import router as analytics_pages
 from app.audit.api import router as audit_api
 from app.audit.pages import router as audit_pages
 from app.clients.pages import router as clients_pages
+from app.investors.api import router as investors_api
 from app.investors.pages import router as investors_pages
 from app.lookups.api import router as lookups_api
 from app.projects.api import router as projects_api
@@ -34,6 +35,7 @@ API: tuple[APIRouter, ...] = (
     webhooks_api,
     audit_api,
     projects_api,
+    investors_api,
     activities_api,
     lookups_api,
     analytics_api,

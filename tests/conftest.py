@@ -388,6 +388,12 @@ def admin(session: Session) -> Actor:
     return make_actor(session, "admin", "管理员", ["admin"])
 
 
+@pytest.fixture
+def supervisor(session: Session) -> Actor:
+    """督查: sets the targets and warning rules (the administrator manages accounts only)."""
+    return make_actor(session, "du.juan", "杜娟", ["supervisor"])
+
+
 def project_input(**overrides: Any) -> ProjectCreate:
     data: dict[str, Any] = {
         "name": "年产10万吨针状焦项目",

@@ -47,7 +47,7 @@ def test_out_of_range_values_in_the_address_are_refused_not_crashed(signed_in, c
 ], ids=["cell-missing", "rule-not-a-row", "rules-numbered"])
 def test_a_malformed_rules_form_is_a_form_error_and_saves_nothing(signed_in, client, session,
                                                                    body, shown):
-    signed_in("rules.admin", ["admin"])
+    signed_in("rules.supervisor", ["supervisor"])
     before = count(session, WarningRule)
     response = client.post("/cockpit/rules", data={**body, "csrf_token": csrf_of(client)})
     assert response.status_code == 422
@@ -60,7 +60,7 @@ def test_an_unreadable_target_year_is_refused_not_saved_under_this_year(signed_i
                                                                          session):
     from app.analytics.models import Target
 
-    signed_in("targets.admin", ["admin"])
+    signed_in("targets.supervisor", ["supervisor"])
     response = client.post("/cockpit/targets", data={
         "year": "二〇二六", "quarter": "0", "t.city.signed_projects": "10",
         "csrf_token": csrf_of(client)})

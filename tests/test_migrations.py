@@ -4,14 +4,21 @@ These tests use a database of their own (`empty_database`, or a copy of the demo
 the shared one: they tear it down.
 """
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (registers every table in SQLModel.metadata)
-from app.cli import alembic_config
+from app.cli import alembic_config, current_revisions
+from app.config import PROJECT_ROOT
 from app.db import create_db_engine
 from tests.conftest import USES_THE_DEMO
 
@@ -93,3 +100,17 @@ def test_models_and_migrations_agree(empty_database: str) -> None:
     finally:
         engine.dispose()
     assert drift == []
+
+
+def test_two_processes_starting_at_once_migrate_one_after_the_other(empty_database: str) -> None:
+    """Every app process migrates as it starts; two starting together on an empty database
+    both come up (the second waits and finds the work done)."""
+    env = {**os.environ, "DATABASE_URL": empty_database, "ENVIRONMENT": "test"}
+    command_line = [str(Path(sys.executable).with_name("zhaoshang")), "db", "upgrade"]
+    processes = [subprocess.Popen(command_line, cwd=PROJECT_ROOT, env=env, text=True,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                 for _ in range(2)]
+    outputs = [process.communicate(timeout=300)[0] for process in processes]
+    assert [process.returncode for process in processes] == [0, 0], outputs
+    script = ScriptDirectory.from_config(alembic_config(empty_database))
+    assert current_revisions(empty_database) == (script.get_current_head(),)

@@ -44,6 +44,7 @@ class Permission(StrEnum):
     audit_read = "audit.read"
     user_manage = "user.manage"
     lookup_manage = "lookup.manage"
+    targets_manage = "targets.manage"  # targets and warning rules
     self_service = "self"  # one's own password, language and sessions
 
 
@@ -64,6 +65,9 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.audit_read: frozenset({Role.auditor}),
     Permission.user_manage: frozenset({Role.admin}),
     Permission.lookup_manage: frozenset({Role.admin}),
+    # 三权分立: the administrator manages accounts, not figures; supervisors (督查) set the
+    # targets and warning rules the counties are judged by.
+    Permission.targets_manage: frozenset({Role.supervisor}),
     Permission.self_service: frozenset(_ALL_STAFF_ROLES | {Role.auditor}),
 }
 

@@ -58,6 +58,11 @@ class Cockpit:
     top: list[Any]
     today: date
 
+    @property
+    def kpi_target(self) -> dict[str, TargetProgress]:
+        """The viewed period's targets by metric, for the key figure cards."""
+        return {t.metric: t for t in self.kpi_targets}
+
 
 def cockpit(session: Session, actor: Actor, filters: ProjectFilters, *, year: int,
             quarter: int = 0, mode: str = "now", dimension: str = "region",

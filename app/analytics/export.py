@@ -17,7 +17,7 @@ from sqlmodel import Session
 from app.accounts.permissions import Actor
 from app.analytics.cockpit import Cockpit, cockpit
 from app.analytics.lights import project_warnings
-from app.analytics.schemas import METRIC_LABELS
+from app.analytics.schemas import METRIC_LABELS, TargetProgress
 from app.audit.models import AuditAction
 from app.audit.service import record
 from app.clock import local_datetime
@@ -170,17 +170,18 @@ def build_workbook(c: Cockpit, locale: str, *, generated_at: datetime) -> bytes:
     s.header(_("Scope"), _("Period"), _("Target item"), _("Target"), _("Actual"),
              _("Completion"), _("Time elapsed"), _("Half by mid-year"))
     scope = c.filters.county or s.t(_("City"))
-    for index, t in enumerate(c.targets):
-        label = s.t(_("Whole year")) if index < 4 else s.t(_("Q{quarter}"), quarter=period.quarter)
-        fmt = m if t.metric in ("signed_amount", "funds_in_place") else n
-        s.row([scope, label, s.t(METRIC_LABELS[t.metric]), t.target, t.actual, t.share,
+    for t in c.targets:
+        label = (s.t(_("Q{quarter}"), quarter=t.quarter) if t.quarter
+                 else s.t(_("Whole year")))
+        fmt, target, actual = _target_cells(t, m, n, r)
+        s.row([scope, label, s.t(METRIC_LABELS[t.metric]), target, actual, t.share,
                t.elapsed, _yes_no(t.half_by_mid_year, locale)],
               [None, None, None, fmt, fmt, r, r, None])
     for county in c.county_targets:
         for t in county.progress:
-            fmt = m if t.metric in ("signed_amount", "funds_in_place") else n
+            fmt, target, actual = _target_cells(t, m, n, r)
             s.row([_name(county, locale), s.t(_("Whole year")), s.t(METRIC_LABELS[t.metric]),
-                   t.target, t.actual, t.share, t.elapsed, _yes_no(t.half_by_mid_year, locale)],
+                   target, actual, t.share, t.elapsed, _yes_no(t.half_by_mid_year, locale)],
                   [None, None, None, fmt, fmt, r, r, None])
     s.finish()
 
@@ -221,6 +222,15 @@ DIMENSION_TITLES = {"county": _("county"), "chain": _("industry chain"),
 DIMENSION_HEADERS = {"county": _("County"), "chain": _("Industry chain"),
                      "region": _("Source region"), "method": _("Attraction method"),
                      "leader": _("Responsible leader")}
+
+
+def _target_cells(t: TargetProgress, money_format: str, count_format: str,
+                  rate_format: str) -> tuple[str, Decimal | None, Decimal | None]:
+    """A target row's number format, target and actual: a rate's percentages (90) as the
+    fraction the sheet's percent format shows (0.9, "90.00%")."""
+    if t.kind == "rate":
+        return rate_format, *(None if v is None else v / 100 for v in (t.target, t.actual))
+    return (money_format if t.kind == "money" else count_format), t.target, t.actual
 
 
 def _yes_no(value: bool | None, locale: str) -> str | None:

@@ -16,7 +16,18 @@ from app.analytics.lights import LIGHTS, Rules, light_columns, warning_rules
 from app.analytics.links import drill_down, statuses_within
 from app.analytics.periods import Period, months_of
 from app.analytics.schemas import FunnelRow, Rate, TrendPoint
-from app.analytics.sql import SIGNED, STARTED, ZERO, count_if, money, ratio, scoped, sum_if
+from app.analytics.sql import (
+    REACHED_FIGURES,
+    SIGNED,
+    STARTED,
+    ZERO,
+    count_if,
+    money,
+    ratio,
+    reached_in,
+    scoped,
+    sum_if,
+)
 from app.db import Money, utcnow
 from app.i18n import _
 from app.projects.models import FundsEntry, Project, reached_on
@@ -118,7 +129,18 @@ class Kpis:
     signed_amount: Decimal
     groundbreakings: int
     funds_in_place: Decimal
+    contracts: int = 0  # first reached contract in the period
+    production: int = 0  # first reached production in the period
+    achieved: int = 0  # first reached 达效 in the period
+    planned_starts: int = 0  # planned to break ground in the period (开工率's divisor)
+    planned_started: int = 0  # of those, started (its dividend)
+    funds_projects: int = 0  # the projects with funds in place in the period
     hrefs: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def start_rate(self) -> Decimal | None:
+        """开工率, as the cockpit's rate shows it."""
+        return ratio(self.planned_started, self.planned_starts)
 
 
 @dataclass(frozen=True)
@@ -139,12 +161,14 @@ def totals(session: Session, actor: Actor, filters: ProjectFilters, period: Peri
     """Funnel, key figures, rates, trend and lights in three statements.
 
     Key figures: new (first reported in the period), signed (first reached signing in the
-    period) with their agreed amounts, groundbreakings (first started in it), funds in place
-    dated in it. Rates: 签约率 signed / leads, 履约率 contracts / signed, 开工率 started /
-    planned to start in the period, 投产率, 达效率, 资金到位率 funds by the period's end /
-    agreed amounts of the signed projects.
+    period) with their agreed amounts, contracts, groundbreakings, production and 达效
+    (each first reached in it), 开工率's parts, funds in place dated in it. Rates:
+    签约率 signed / leads, 履约率 contracts / signed, 开工率 started / planned to start in
+    the period, 投产率, 达效率, 资金到位率 funds by the period's end / agreed amounts of
+    the signed projects.
 
-    1. Per stage and status (`StageCounts`): the funnel, the lights, new and planned.
+    1. Per stage and status (`StageCounts`): the funnel, the lights, new, planned, and the
+       contracts, production and 达效 of the period.
     2. Per month of the period's year, the first signings and groundbreakings.
     3. The funds in place of the projects in scope (a small table)."""
     now = now or utcnow()
@@ -161,12 +185,14 @@ def totals(session: Session, actor: Actor, filters: ProjectFilters, period: Peri
         *(count_if(sa.and_(active, light == name)) for name in LIGHTS),
         count_if(reported), count_if(planned),
         count_if(sa.and_(planned, reached_on(STARTED).is_not(None))),
-        sum_if(_funds_base(end), Project.agreed_amount), count_if(_funds_base(end))])
+        sum_if(_funds_base(end), Project.agreed_amount), count_if(_funds_base(end)),
+        *(count_if(reached_in(stage, start, end)) for stage in REACHED_FIGURES.values())])
     rows = counts.funnel()
     lights = {name: int(counts.extra(index) or 0) for index, name in enumerate(LIGHTS)}
     new_count, planned_count, planned_started = (int(counts.extra(i) or 0) for i in (3, 4, 5))
     agreed = money(counts.extra(6))
     funds_base_count = int(counts.extra(7) or 0)
+    reached = {key: int(counts.extra(8 + i) or 0) for i, key in enumerate(REACHED_FIGURES)}
 
     year_start, year_end = date(period.year, 1, 1), date(period.year, 12, 31)
     monthly = []
@@ -196,19 +222,9 @@ def totals(session: Session, actor: Actor, filters: ProjectFilters, period: Peri
 
     kpis = Kpis(new_projects=new_count, signed_projects=signed_count,
                 signed_amount=money(signed_amount), groundbreakings=started_count,
-                funds_in_place=money(funds_in))
-    in_period = dict(reached_from=start, reached_to=end)
-    kpis.hrefs.update(
-        new_projects=drill_down(filters, kpis.new_projects, reported_from=start, reported_to=end),
-        signed_projects=drill_down(filters, kpis.signed_projects, reached=SIGNED.value,
-                              **in_period),
-        signed_amount=drill_down(filters, kpis.signed_projects, reached=SIGNED.value,
-                                 money_sum="agreed", **in_period),
-        groundbreakings=drill_down(filters, kpis.groundbreakings, reached=STARTED.value,
-                              **in_period),
-        funds_in_place=drill_down(filters, funds_projects, with_funds=True, funds_from=start,
-                                  funds_to=end, money_sum="funds"),
-    )
+                funds_in_place=money(funds_in), **reached, planned_starts=planned_count,
+                planned_started=planned_started, funds_projects=int(funds_projects or 0))
+    kpis.hrefs.update(kpi_links(filters, kpis, period))
     trend, trend_links = [], {}
     for index, (first, last) in enumerate(months_of(period.year)):
         month = first.strftime("%Y-%m")
@@ -225,6 +241,31 @@ def totals(session: Session, actor: Actor, filters: ProjectFilters, period: Peri
                   rates=_rates(filters, rows, period, planned_count, planned_started,
                                agreed, money(funds_to_end), funds_base_count),
                   trend=trend, trend_links=trend_links, lights=lights)
+
+
+def kpi_links(filters: ProjectFilters, kpis: Kpis, period: Period) -> dict[str, str | None]:
+    """The list behind each key figure, by Kpis field: the figure's own filters, so the
+    list counts the figure (开工率: its started projects; funds in place: the projects with
+    funds in the period, totalling them)."""
+    in_period = dict(reached_from=period.start, reached_to=period.end)
+    links = {key: drill_down(filters, getattr(kpis, key), reached=stage.value, **in_period)
+             for key, stage in REACHED_FIGURES.items()}
+    links.update(
+        new_projects=drill_down(filters, kpis.new_projects, reported_from=period.start,
+                                reported_to=period.end),
+        signed_projects=drill_down(filters, kpis.signed_projects, reached=SIGNED.value,
+                                   **in_period),
+        signed_amount=drill_down(filters, kpis.signed_projects, reached=SIGNED.value,
+                                 money_sum="agreed", **in_period),
+        groundbreakings=drill_down(filters, kpis.groundbreakings, reached=STARTED.value,
+                                   **in_period),
+        start_rate=drill_down(filters, kpis.planned_started, reached=STARTED.value,
+                              planned_from=period.start, planned_to=period.end),
+        funds_in_place=drill_down(filters, kpis.funds_projects, with_funds=True,
+                                  funds_from=period.start, funds_to=period.end,
+                                  money_sum="funds"),
+    )
+    return links
 
 
 # 资金到位率 (docs/figures.md): funds in place up to the period's end ÷ agreed amount, over

@@ -16,11 +16,11 @@ from app.analytics.lights import Rules, light_columns, warning_rules
 from app.analytics.links import drill_down, statuses_within, warnings_href
 from app.analytics.periods import Period
 from app.analytics.schemas import BreakdownRow, LeagueRow
-from app.analytics.sql import SIGNED, STARTED, count_if, money, scoped, sum_if
+from app.analytics.sql import REACHED_FIGURES, SIGNED, STARTED, count_if, money, scoped, sum_if
 from app.db import utcnow
 from app.lookups.models import Chain, County, Method, Region
 from app.projects.models import FundsEntry, Project, reached_on
-from app.projects.queries import advanced_within, select_rows
+from app.projects.queries import advanced_within, filter_clauses, select_rows
 from app.projects.schemas import ProjectFilters
 from app.projects.service import LIVE_STATUSES
 from app.projects.stages import Status
@@ -37,19 +37,24 @@ _DIMENSION_FILTERS = {"county": "county", "chain": "chain", "region": "region",
 def facts(where: list[Any], *, period: Period | None = None, rules: Rules | None = None,
           now: datetime | None = None) -> Any:
     """Projects in scope, one row each, with what the groupings ask of them: the first days
-    it reached signing and groundbreaking; with a period, whether it converted in it (first
-    reached a further stage); with rules, its light. One pass over the project rows."""
+    it reached signing, contract, groundbreaking, production and 达效; with a period,
+    whether it was first reported in it (the list's own rule) and whether it converted in it
+    (first reached a further stage); with rules, its light. One pass over the project rows."""
     columns: list[Any] = [
         Project.id, Project.stage, Project.status, Project.total_investment,
         Project.agreed_amount, Project.county_code, Project.chain_code, Project.region_code,
         Project.method_code, Project.leader_id, Project.first_reported_at,
         Project.planned_groundbreaking_on, reached_on(SIGNED).label("signed_on"),
         reached_on(STARTED).label("started_on"),
+        *(reached_on(stage).label(f"{key}_on") for key, stage in REACHED_FIGURES.items()),
     ]
     query = select().select_from(Project)
     if period is not None:
         columns.append(sa.case((advanced_within(period.start, period.end), 1), else_=0)
                        .label("advanced"))
+        reported = filter_clauses(ProjectFilters(reported_from=period.start,
+                                                 reported_to=period.end))
+        columns.append(sa.case((sa.and_(*reported), 1), else_=0).label("reported"))
     if rules is not None:
         light = light_columns(rules, now or utcnow())["light"]
         columns.append(sa.case((Project.status == Status.active.value, light)).label("light"))
@@ -61,6 +66,7 @@ class Groups:
     rows: dict[str, list[BreakdownRow]]
     league: list[LeagueRow]
     funds: dict[str, Decimal]  # funds in place in the period, by county code
+    funds_projects: dict[str, int]  # how many projects those funds came to, by county code
 
 
 def groups(session: Session, actor: Actor, filters: ProjectFilters, period: Period,
@@ -78,6 +84,8 @@ def groups(session: Session, actor: Actor, filters: ProjectFilters, period: Peri
     live = fact.c.status.in_(LIVE_STATUSES)
     signed = sa.and_(fact.c.signed_on >= period.start, fact.c.signed_on <= period.end)
     started = sa.and_(fact.c.started_on >= period.start, fact.c.started_on <= period.end)
+    planned = sa.and_(fact.c.planned_groundbreaking_on >= period.start,
+                      fact.c.planned_groundbreaking_on <= period.end)
     aggregates = [
         count_if(live).label("projects"),
         sum_if(live, fact.c.total_investment).label("total"),
@@ -87,6 +95,12 @@ def groups(session: Session, actor: Actor, filters: ProjectFilters, period: Peri
         count_if(fact.c.advanced == 1).label("conversions"),
         count_if(fact.c.light == "red").label("red"),
         count_if(fact.c.light == "yellow").label("yellow"),
+        count_if(fact.c.reported == 1).label("new_projects"),
+        *(count_if(sa.and_(fact.c[f"{key}_on"] >= period.start,
+                           fact.c[f"{key}_on"] <= period.end)).label(key)
+          for key in REACHED_FIGURES),
+        count_if(planned).label("planned_starts"),
+        count_if(sa.and_(planned, fact.c.started_on.is_not(None))).label("planned_started"),
     ]
     branches = []
     for dimension in dict.fromkeys(dimensions):
@@ -118,14 +132,18 @@ def groups(session: Session, actor: Actor, filters: ProjectFilters, period: Peri
     result: dict[str, list[BreakdownRow]] = {d: [] for d in dimensions}
     league_rows: list[LeagueRow] = []
     funds: dict[str, Decimal] = {}
+    funds_projects: dict[str, int] = {}
     if "county" in dimensions:
-        # Funds in place in the period by county: a small table, joined to its projects.
-        funds = {county: money(amount) for county, amount in session.execute(
-            select(Project.county_code, func.sum(FundsEntry.amount))
-            .join(Project, Project.id == FundsEntry.project_id)
-            .where(*scoped(actor, filters, now=now), FundsEntry.on_date >= period.start,
-                   FundsEntry.on_date <= period.end)
-            .group_by(Project.county_code))}
+        # Funds in place in the period by county, and how many projects they came to: a
+        # small table, joined to its projects.
+        for county, amount, projects in session.execute(
+                select(Project.county_code, func.sum(FundsEntry.amount),
+                       func.count(sa.distinct(FundsEntry.project_id)))
+                .join(Project, Project.id == FundsEntry.project_id)
+                .where(*scoped(actor, filters, now=now), FundsEntry.on_date >= period.start,
+                       FundsEntry.on_date <= period.end)
+                .group_by(Project.county_code)):
+            funds[county], funds_projects[county] = money(amount), int(projects)
     for row in found:
         if row.key is None:
             narrowed = filters.model_copy(update={"needs_leader": True})
@@ -147,7 +165,10 @@ def groups(session: Session, actor: Actor, filters: ProjectFilters, period: Peri
             code=row.key, name=row.name or "--", name_en=row.name_en or "--",
             projects=int(row.projects), total_investment=money(row.total),
             signed=int(row.signed), signed_amount=money(row.signed_amount),
-            groundbreaking=int(row.started), hrefs=hrefs))
+            groundbreaking=int(row.started), new_projects=int(row.new_projects),
+            contracts=int(row.contracts), production=int(row.production),
+            achieved=int(row.achieved), planned_starts=int(row.planned_starts),
+            planned_started=int(row.planned_started), hrefs=hrefs))
         if row.dim == "leader" and row.key is not None:
             league_rows.append(LeagueRow(
                 leader_id=int(row.key), name=row.name, title=row.title,
@@ -155,7 +176,7 @@ def groups(session: Session, actor: Actor, filters: ProjectFilters, period: Peri
                 signed_amount=money(row.signed_amount), conversions=int(row.conversions),
                 red=int(row.red), yellow=int(row.yellow), hrefs=hrefs))
     league_rows.sort(key=lambda r: (-r.signed_amount, -r.conversions, r.name))
-    return Groups(rows=result, league=league_rows, funds=funds)
+    return Groups(rows=result, league=league_rows, funds=funds, funds_projects=funds_projects)
 
 
 def breakdown(session: Session, actor: Actor, filters: ProjectFilters, dimension: str,

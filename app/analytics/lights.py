@@ -1,4 +1,4 @@
-"""Warnings (红黄绿灯): each active project's light from the administrators' rules, the
+"""Warnings (红黄绿灯): each active project's light from the supervisors' rules, the
 count of each light, and the page of projects that need attention."""
 
 from dataclasses import dataclass
@@ -13,7 +13,7 @@ from app.accounts.permissions import Actor, Permission
 from app.analytics.models import DEFAULT_RULES, WarningRule
 from app.analytics.periods import months_before
 from app.analytics.schemas import WarningRulesIn
-from app.analytics.sql import STARTED, greatest, scoped, stage_rank
+from app.analytics.sql import RULES_LOCK_KEY, STARTED, greatest, lock_setting, scoped, stage_rank
 from app.audit.service import record
 from app.clock import local_date
 from app.db import utcnow
@@ -47,16 +47,19 @@ RULE_KEYS = ("idle", "groundbreaking", *(f"stage_{s.value}" for s in STAGE_ORDER
 
 def save_warning_rules(session: Session, actor: Actor, data: WarningRulesIn, *,
                        now: datetime | None = None) -> Rules:
-    """An administrator sets the thresholds; red may not come before yellow."""
+    """A supervisor sets the thresholds; red may not come before yellow. Under the rules'
+    lock, so two saves queue instead of both inserting a missing rule."""
     now = now or utcnow()
-    if not actor.can(Permission.lookup_manage):
-        raise PermissionDenied(_("You may not do this."), action=Permission.lookup_manage.value)
+    if not actor.can(Permission.targets_manage):
+        raise PermissionDenied(_("You may not do this."),
+                               action=Permission.targets_manage.value)
     for key in data.rules:
         if key not in RULE_KEYS:
             raise ValidationFailed(_("Unknown rule {key}."), field=f"rules.{key}", key=key)
     for key, rule in data.rules.items():
         if rule.red <= rule.yellow:
             raise ValidationFailed(_("Red must come after yellow."), field=f"rules.{key}.red")
+    lock_setting(session, RULES_LOCK_KEY)
     before = warning_rules(session).values
     changes: dict[str, list[Any]] = {}
     for key, rule in data.rules.items():

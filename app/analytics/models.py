@@ -9,7 +9,9 @@ from sqlmodel import Field, SQLModel
 
 from app.db import Money, UTCDateTime, utcnow
 
-TARGET_METRICS = ("signed_projects", "signed_amount", "groundbreakings", "funds_in_place")
+# app.analytics.schemas.Metric, as the database checks it (a new one needs a migration).
+TARGET_METRICS = ("new_projects", "signed_projects", "signed_amount", "contracts",
+                  "groundbreakings", "start_rate", "production", "achieved", "funds_in_place")
 
 
 class Target(SQLModel, table=True):

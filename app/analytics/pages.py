@@ -1,5 +1,5 @@
 """HTML door for 领导驾驶舱: the cockpit, its warnings list and export, the targets and
-warning rules (administrators), and funds in place on a project. Figures come from the
+warning rules (supervisors), and funds in place on a project. Figures come from the
 analytics modules (app.analytics.cockpit and the figures it assembles); routes only parse
 the query and shape the answer."""
 
@@ -24,7 +24,13 @@ from app.analytics.lights import (
     warning_rules,
 )
 from app.analytics.links import warnings_href
-from app.analytics.schemas import METRIC_LABELS, TARGET_YEARS, FundsEntryIn, WarningRulesIn
+from app.analytics.schemas import (
+    METRIC_LABELS,
+    TARGET_YEARS,
+    FundsEntryIn,
+    WarningRulesIn,
+    metric_kind,
+)
 from app.analytics.targets import save_target_grid, target_grid, valid_period
 from app.clock import local_date
 from app.errors import AppError
@@ -70,6 +76,7 @@ RATE_NOTES = {
 def _context(request: Request) -> dict[str, Any]:
     return {"stage_labels": CHART_STAGE_LABELS, "quarter_labels": QUARTER_LABELS,
             "dimension_labels": DIMENSION_LABELS, "metric_labels": METRIC_LABELS,
+            "metric_kind": metric_kind,
             "mode_labels": xlsx.MODE_LABELS, "light_labels": xlsx.LIGHT_LABELS,
             "rate_notes": RATE_NOTES, "url_with": url_with,
             **{k: v for k, v in LABELS.items() if k != "stage_labels"}}
@@ -149,7 +156,7 @@ async def cockpit_page(
         filter_errors=filter_errors, options=lookup_options(db, actor), leaders=leaders(db),
         years=range(view.year - 4, view.year + 2), dimensions=DIMENSIONS,
         can_export=actor.can(Permission.export),
-        can_admin=actor.can(Permission.lookup_manage), **_context(request),
+        can_set_targets=actor.can(Permission.targets_manage), **_context(request),
     )
 
 
@@ -187,7 +194,7 @@ async def cockpit_export(
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-# --- targets and warning rules (administrators) --------------------------------------------
+# --- targets and warning rules (supervisors) ----------------------------------------------
 
 def _targets_page(request: Request, db: DbSession, actor: Actor, year: int, quarter: int, *,
                   errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
@@ -205,7 +212,7 @@ def _targets_page(request: Request, db: DbSession, actor: Actor, year: int, quar
 @router.get("/cockpit/targets")
 async def targets_form(
     request: Request, db: DbSession,
-    actor: Annotated[Actor, requires(Permission.lookup_manage)],
+    actor: Annotated[Actor, requires(Permission.targets_manage)],
     year: Annotated[int | None, Query(ge=TARGET_YEARS[0], le=TARGET_YEARS[1])] = None,
     quarter: Annotated[int, Query(ge=0, le=4)] = 0,
 ) -> Response:
@@ -216,7 +223,7 @@ async def targets_form(
 @router.post("/cockpit/targets")
 async def targets_save(
     request: Request, db: DbSession,
-    actor: Annotated[Actor, requires(Permission.lookup_manage)],
+    actor: Annotated[Actor, requires(Permission.targets_manage)],
 ) -> Response:
     grid = read_target_grid(await request.form())
     year, quarter = grid.year, grid.quarter
@@ -237,7 +244,7 @@ async def targets_save(
 @router.post("/cockpit/rules")
 async def rules_save(
     request: Request, db: DbSession,
-    actor: Annotated[Actor, requires(Permission.lookup_manage)],
+    actor: Annotated[Actor, requires(Permission.targets_manage)],
 ) -> Response:
     form = await request.form()
     data = form_to_dict(form)

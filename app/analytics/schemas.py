@@ -61,6 +61,12 @@ class BreakdownRow:
     signed_amount: Decimal  # Σ agreed amount over `signed`
     groundbreaking: int  # reached groundbreaking
     total_investment: Decimal  # Σ planned total over `projects`
+    new_projects: int = 0  # first reported in the period
+    contracts: int = 0  # first reached contract in the period
+    production: int = 0  # first reached production in the period
+    achieved: int = 0  # first reached 达效 in the period
+    planned_starts: int = 0  # planned to break ground in the period
+    planned_started: int = 0  # of those, started
     hrefs: dict[str, str] = field(default_factory=dict)
 
 
@@ -76,12 +82,14 @@ class TargetProgress:
     metric: str
     label: str
     target: Decimal | None
-    actual: Decimal
+    actual: Decimal | None  # None: a rate with nothing to divide by
     share: Decimal | None  # actual / target
     elapsed: Decimal  # share of the period elapsed (时序进度)
     on_pace: bool | None  # share >= elapsed
     half_by_mid_year: bool | None  # 双过半: only for yearly targets
     href: str | None = None
+    quarter: int = 0  # the target's period: 0 the year, or its quarter
+    kind: str = "count"  # metric_kind: count, money or rate (actual and target in percent)
 
 
 @dataclass(frozen=True)
@@ -101,19 +109,41 @@ class LeagueRow:
 # --- inputs --------------------------------------------------------------------------------
 
 class Metric(StrEnum):
+    """What a target may be set on: each one a figure of the cockpit (docs/figures.md)."""
+
+    new_projects = "new_projects"
     signed_projects = "signed_projects"
     signed_amount = "signed_amount"
+    contracts = "contracts"
     groundbreakings = "groundbreakings"
+    start_rate = "start_rate"
+    production = "production"
+    achieved = "achieved"
     funds_in_place = "funds_in_place"
 
 
 METRIC_LABELS: dict[str, str] = {
+    "new_projects": _("New projects introduced"),
     "signed_projects": _("New signed projects"),
     "signed_amount": _("Signed amount"),
+    "contracts": _("New contracts"),
     "groundbreakings": _("Groundbreakings"),
+    "start_rate": _("Start and resumption rate"),
+    "production": _("Into production"),
+    "achieved": _("Reached designed output"),
     "funds_in_place": _("Funds in place"),
 }
 MONEY_METRICS = frozenset({Metric.signed_amount.value, Metric.funds_in_place.value})
+# A rate's target is a percentage (90 for 90%), met or not whatever the time of year.
+RATE_METRICS = frozenset({Metric.start_rate.value})
+RATE_TARGET_MAX = Decimal(100)
+
+
+def metric_kind(metric: str) -> str:
+    """How a metric's numbers read: "money" (万元), "rate" (percent) or "count"."""
+    return ("money" if metric in MONEY_METRICS else "rate" if metric in RATE_METRICS
+            else "count")
+
 
 TARGET_YEARS = (2000, 2100)  # the first and last year a target or a cockpit view may name
 CITY_SCOPE = "city"  # the targets grid's row for city-wide targets (no county)

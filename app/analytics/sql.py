@@ -7,7 +7,7 @@ Each figure costs a fixed number of statements whatever the data size: grouping 
 window functions common to SQLite and PostgreSQL, never a Python loop over projects.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -15,8 +15,10 @@ import sqlalchemy as sa
 from sqlalchemy import func
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
+from sqlmodel import Session
 
 from app.accounts.permissions import Actor
+from app.projects.models import reached_on
 from app.projects.queries import filter_clauses
 from app.projects.schemas import ProjectFilters
 from app.projects.service import visible
@@ -26,6 +28,29 @@ RATE_PLACES = Decimal("0.0001")
 ZERO = Decimal("0.00")
 SIGNED = Stage.signed
 STARTED = Stage.groundbreaking
+
+# Key figures counting the projects that first reached a stage in the period, by Kpis field.
+REACHED_FIGURES = {"contracts": Stage.contract, "production": Stage.production,
+                   "achieved": Stage.achieved}
+
+
+def reached_in(stage: Stage, start: date, end: date) -> Any:
+    """First reached `stage` (or a later one) within [start, end]: the list's `reached` rule."""
+    return sa.and_(reached_on(stage) >= start, reached_on(stage) <= end)
+
+
+# pg_advisory_xact_lock(space, key) for the cockpit's settings: "ZSTG" as a signed int.
+SETTINGS_LOCK_SPACE = int.from_bytes(b"ZSTG", "big", signed=True)
+RULES_LOCK_KEY = 0  # the warning rules; a target period locks year * 10 + quarter
+
+
+def lock_setting(session: Session, key: int) -> None:
+    """Until the transaction ends no one else saves this setting (a period's targets, the
+    warning rules), so two saves queue, the second seeing the first's rows, instead of both
+    inserting the same one. SQLite needs nothing: a write transaction holds the whole
+    database from its BEGIN IMMEDIATE (app.db)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.select(func.pg_advisory_xact_lock(SETTINGS_LOCK_SPACE, key)))
 
 
 def scoped(actor: Actor, filters: ProjectFilters, now: datetime | None = None) -> list[Any]:

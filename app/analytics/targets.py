@@ -1,5 +1,7 @@
-"""Targets (目标): the administrators' yearly and quarterly numbers per county or the city,
-set a grid at a time, and the progress against them (时序进度, 双过半, the 考核 table)."""
+"""Targets (目标): the supervisors' (督查) yearly and quarterly numbers per county or the
+city, set a grid at a time, and the progress against them (时序进度, 双过半, the 考核 table).
+Every metric's actual is the cockpit's own figure (app.analytics.funnel.Kpis for the city or
+the filters, app.analytics.groupings for a county), linked to the same list."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -10,22 +12,23 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app.accounts.permissions import Actor, Permission
-from app.analytics.funnel import Kpis
+from app.analytics.funnel import Kpis, kpi_links
 from app.analytics.groupings import Groups, groups
-from app.analytics.links import drill_down
 from app.analytics.models import Target
 from app.analytics.periods import Period
 from app.analytics.schemas import (
     CITY_SCOPE,
     METRIC_LABELS,
-    MONEY_METRICS,
+    RATE_METRICS,
+    RATE_TARGET_MAX,
     TARGET_YEARS,
     Metric,
     TargetCell,
     TargetIn,
     TargetProgress,
+    metric_kind,
 )
-from app.analytics.sql import SIGNED, STARTED, ZERO, ratio
+from app.analytics.sql import ZERO, lock_setting, ratio
 from app.audit.service import record
 from app.clock import local_date
 from app.db import utcnow
@@ -45,20 +48,25 @@ def valid_period(year: int, quarter: int) -> bool:
 
 
 def whole_where_counted(metric: Metric, value: Decimal) -> bool:
-    """Counts are whole numbers; amounts (万元) may have cents."""
-    return metric.value in MONEY_METRICS or value == value.to_integral()
+    """Counts are whole numbers; amounts (万元) and percentages may have cents."""
+    return metric_kind(metric.value) != "count" or value == value.to_integral()
+
+
+def lock_target_period(session: Session, year: int, quarter: int) -> None:
+    lock_setting(session, year * 10 + quarter)
 
 
 def save_target_grid(session: Session, actor: Actor, year: int, quarter: int,
                      values: Mapping[TargetCell, Decimal | None], *,
                      now: datetime | None = None) -> int:
-    """Set the targets of a year (quarter 0) or quarter, a grid at a time (administrators);
+    """Set the targets of a year (quarter 0) or quarter, a grid at a time (supervisors);
     None removes a cell's target. Every cell is checked before any is saved. The stored
-    targets are read once and only the cells that differ are written, each with its audit
-    row. Returns how many changed."""
+    targets are read once, under the period's lock, and only the cells that differ are
+    written, each with its audit row. Returns how many changed."""
     now = now or utcnow()
-    if not actor.can(Permission.lookup_manage):
-        raise PermissionDenied(_("You may not do this."), action=Permission.lookup_manage.value)
+    if not actor.can(Permission.targets_manage):
+        raise PermissionDenied(_("You may not do this."),
+                               action=Permission.targets_manage.value)
     if not valid_period(year, quarter):
         raise ValidationFailed(_("Please choose a valid {label}."), field="year",
                                label=_("year"))
@@ -74,8 +82,15 @@ def save_target_grid(session: Session, actor: Actor, year: int, quarter: int,
             problems.append(FieldProblem(cell.field_name,
                                          _("The {label} must be a whole number."),
                                          {"label": _("target")}))
+        elif (value is not None and cell.metric.value in RATE_METRICS
+              and value > RATE_TARGET_MAX):
+            problems.append(FieldProblem(cell.field_name,
+                                         _("A rate target is a percentage, at most 100."),
+                                         {}))
     if problems:
         raise ValidationFailed(problems[0].message, errors=problems, **problems[0].params)
+    # A racing save of the same period waits here, then reads what the first one wrote.
+    lock_target_period(session, year, quarter)
     stored = {(t.county_code, t.metric): t for t in session.scalars(
         select(Target).where(Target.year == year, Target.quarter == quarter))}
     changed: list[tuple[TargetCell, Target, Decimal | None, Decimal | None]] = []
@@ -104,7 +119,7 @@ def save_target_grid(session: Session, actor: Actor, year: int, quarter: int,
 
 def save_target(session: Session, actor: Actor, data: TargetIn, *,
                 now: datetime | None = None) -> Target | None:
-    """Set one yearly or quarterly number (administrators); setting it again replaces it."""
+    """Set one yearly or quarterly number (supervisors); setting it again replaces it."""
     cell = TargetCell(data.county, data.metric)
     save_target_grid(session, actor, data.year, data.quarter, {cell: data.value}, now=now)
     return session.scalar(select(Target).where(
@@ -124,7 +139,7 @@ class TargetGridRow:
 
 def target_grid(session: Session, actor: Actor, year: int, quarter: int) -> list[TargetGridRow]:
     """The city and every county with their targets for the year or quarter (two
-    statements), for the administrator's form."""
+    statements), for the supervisor's form."""
     stored = {(c or CITY_SCOPE, m): v for c, m, v in session.execute(
         select(Target.county_code, Target.metric, Target.value)
         .where(Target.year == year, Target.quarter == quarter))}
@@ -149,28 +164,49 @@ def stored_targets(session: Session, year: int) -> StoredTargets:
         .where(Target.year == year))}
 
 
-def _progress(metric: str, target: Decimal | None, actual: Decimal, period: Period,
+def _progress(metric: str, target: Decimal | None, actual: Decimal | None, period: Period,
               today: date, href: str | None) -> TargetProgress:
-    share = ratio(actual, target) if target else None
+    kind = metric_kind(metric)
+    share = ratio(actual, target) if target and actual is not None else None
     elapsed = period.elapsed(today)
     half = None
-    # 双过半: from the last day of the first half on, half of the year's target is done.
-    if not period.quarter and share is not None and today >= date(period.year, 6, 30):
-        half = share >= Decimal("0.5")
+    if kind == "rate":
+        # A rate is met or not whatever the time of year: no 时序进度, no 双过半.
+        on_pace = None if target is None or actual is None else actual >= target
+    else:
+        on_pace = None if share is None else share >= elapsed
+        # 双过半: from the last day of the first half on, half of the year's target is done.
+        if not period.quarter and share is not None and today >= date(period.year, 6, 30):
+            half = share >= Decimal("0.5")
     return TargetProgress(metric=metric, label=METRIC_LABELS[metric], target=target,
-                          actual=actual, share=share, elapsed=elapsed,
-                          on_pace=None if share is None else share >= elapsed,
-                          half_by_mid_year=half, href=href)
+                          actual=actual, share=share, elapsed=elapsed, on_pace=on_pace,
+                          half_by_mid_year=half, href=href, quarter=period.quarter,
+                          kind=kind)
+
+
+def percent(rate: Decimal | None) -> Decimal | None:
+    """A rate (0.9123) as the percentage its target is written in (91.23)."""
+    return None if rate is None else rate * 100
+
+
+def metric_actuals(kpis: Kpis) -> dict[str, Decimal | None]:
+    """Each metric's actual: the key figure the cockpit shows (a rate as a percentage)."""
+    return {"new_projects": Decimal(kpis.new_projects),
+            "signed_projects": Decimal(kpis.signed_projects),
+            "signed_amount": kpis.signed_amount,
+            "contracts": Decimal(kpis.contracts),
+            "groundbreakings": Decimal(kpis.groundbreakings),
+            "start_rate": percent(kpis.start_rate),
+            "production": Decimal(kpis.production),
+            "achieved": Decimal(kpis.achieved),
+            "funds_in_place": kpis.funds_in_place}
 
 
 def progress_of(kpis: Kpis, stored: StoredTargets, county: str | None, period: Period,
                 today: date) -> list[TargetProgress]:
     """The targets of the county (or the city) for the period against the period's key
     figures, and against the share of the period gone by."""
-    actual = {"signed_projects": Decimal(kpis.signed_projects),
-              "signed_amount": kpis.signed_amount,
-              "groundbreakings": Decimal(kpis.groundbreakings),
-              "funds_in_place": kpis.funds_in_place}
+    actual = metric_actuals(kpis)
     return [_progress(m.value, stored.get((county, period.quarter, m.value)), actual[m.value],
                       period, today, kpis.hrefs.get(m.value)) for m in Metric]
 
@@ -199,23 +235,22 @@ def county_targets(session: Session, actor: Actor, period: Period, *,
         .where(*([County.code == actor.county_code] if actor.county_code else []))
         .order_by(County.sort_order, County.code)).all()
     result = []
-    in_period = dict(reached_from=period.start, reached_to=period.end)
     for code, name, name_en in counties:
         if code not in actual and code not in with_target:
             continue
         row = actual.get(code)
-        scope = ProjectFilters(county=code)
-        signed = row.signed if row else 0
-        started = row.groundbreaking if row else 0
-        kpis = Kpis(new_projects=0, signed_projects=signed,
-                    signed_amount=row.signed_amount if row else ZERO, groundbreakings=started,
+        kpis = Kpis(new_projects=row.new_projects if row else 0,
+                    signed_projects=row.signed if row else 0,
+                    signed_amount=row.signed_amount if row else ZERO,
+                    groundbreakings=row.groundbreaking if row else 0,
                     funds_in_place=grouped.funds.get(code, ZERO),
-                    hrefs={"signed_projects": drill_down(scope, signed, reached=SIGNED.value,
-                                                         **in_period),
-                           "signed_amount": drill_down(scope, signed, reached=SIGNED.value,
-                                                       money_sum="agreed", **in_period),
-                           "groundbreakings": drill_down(scope, started,
-                                                         reached=STARTED.value, **in_period)})
+                    contracts=row.contracts if row else 0,
+                    production=row.production if row else 0,
+                    achieved=row.achieved if row else 0,
+                    planned_starts=row.planned_starts if row else 0,
+                    planned_started=row.planned_started if row else 0,
+                    funds_projects=grouped.funds_projects.get(code, 0))
+        kpis.hrefs.update(kpi_links(ProjectFilters(county=code), kpis, period))
         result.append(CountyTargets(code, name, name_en,
                                     progress_of(kpis, stored, code, period, today)))
     return result

@@ -49,6 +49,10 @@ class AuditAction(StrEnum):
     export = "export"
     permission_denied = "permission.denied"
     contact_unmask = "contact.unmask"
+    contact_create = "contact.create"
+    contact_update = "contact.update"
+    contact_delete = "contact.delete"
+    investor_update = "investor.update"
     user_create = "user.create"
     user_disable = "user.disable"
     user_enable = "user.enable"
@@ -76,6 +80,10 @@ ACTION_LABELS: dict[str, str] = {
     AuditAction.export: _("Exported data"),
     AuditAction.permission_denied: _("Permission refused"),
     AuditAction.contact_unmask: _("Viewed unmasked contact details"),
+    AuditAction.contact_create: _("Added investor contact"),
+    AuditAction.contact_update: _("Changed investor contact"),
+    AuditAction.contact_delete: _("Removed investor contact"),
+    AuditAction.investor_update: _("Changed investor"),
     AuditAction.user_create: _("Created user"),
     AuditAction.user_disable: _("Disabled user"),
     AuditAction.user_enable: _("Enabled user"),

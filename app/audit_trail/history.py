@@ -24,7 +24,7 @@ from app.i18n import DEFAULT_LOCALE, _, translate
 from app.lookups.models import Category, Chain, ChainLink, County, Method, Region, Zone
 from app.projects.confidential import masked_projects
 from app.projects.models import Project
-from app.projects.schemas import FIELD_LABELS
+from app.projects.schemas import FIELD_LABELS, OWNERSHIP_LABELS
 from app.projects.service import get_project
 from app.projects.stages import STAGE_LABELS, STATUS_LABELS, TEAM_ROLE_LABELS, TERMINATION_LABELS
 
@@ -49,12 +49,21 @@ COLUMN_LABELS: dict[str, str] = {
     "contract_amount": _("Contract amount (10,000 yuan)"),
     "kind": _("follow-up type"),
     "reason_code": _("Reason"),
+    "investor_name": _("investor name"),
+    "credit_code": _("unified social credit code"),
+    "hq_province": _("headquarters province"),
+    "hq_city": _("headquarters city"),
+    "ownership": _("ownership"),
+    "contact_name": _("contact name"),
+    "contact_title": _("contact title"),
+    "contact_phone": _("contact phone"),
+    "contact_email": _("contact e-mail"),
 }
 
 # Recorded codes read as their labels (each beside its enum), lookup codes as names.
 CODE_LABELS: dict[str, dict[Any, str]] = {
     "stage": dict(STAGE_LABELS), "status": STATUS_LABELS, "kind": ACTIVITY_KIND_LABELS,
-    "reason_code": TERMINATION_LABELS,
+    "reason_code": TERMINATION_LABELS, "ownership": OWNERSHIP_LABELS,
 }
 LOOKUP_COLUMNS: dict[str, Any] = {
     "county_code": County, "category_code": Category, "chain_code": Chain,

@@ -21,6 +21,7 @@ from app.errors import PermissionDenied
 from app.i18n import _
 from app.projects.confidential import MASK, Hidden, masked_projects
 from app.projects.models import Project
+from app.projects.service import INVESTOR_AUDIT_FIELDS
 from app.webhooks.models import WebhookSubscription
 
 MAX_PAGE = 500  # rows per page of the audit search
@@ -127,7 +128,9 @@ def _entry(event: AuditEvent, hidden: Hidden | None = None,
                     value = value.replace(found, shown)
             return value
 
-        replaced = {"name": hidden.code_name, "description": MASK}
+        # The investor's fields (an edit of the investor) are hidden with it.
+        replaced = {"name": hidden.code_name, "description": MASK,
+                    **dict.fromkeys(INVESTOR_AUDIT_FIELDS.values(), MASK)}
         changes = {field: [None if value is None else replaced[field] if field in replaced
                            else hide(value) for value in values]
                    for field, values in changes.items()}

@@ -44,7 +44,7 @@ def is_valid_credit_code(code: str) -> bool:
     return credit_code_check_char(code[:17]) == code[17]
 
 
-def clean_credit_code(raw: str | None) -> str | None:
+def clean_credit_code(raw: str | None, field: str = "investor.credit_code") -> str | None:
     """Upper-cased, spaces removed; None when empty. Raises when the check character fails."""
     if raw is None:
         return None
@@ -55,7 +55,7 @@ def clean_credit_code(raw: str | None) -> str | None:
         raise ValidationFailed(
             _("{code} is not a valid unified social credit code (18 characters with a "
               "correct check character)."),
-            field="investor.credit_code",
+            field=field,
             code=code,
         )
     return code
@@ -100,15 +100,47 @@ def lock_investor_identity(session: Session, *, credit_code: str | None, name: s
     other key by a racer that shares no key with us. FOR NO KEY UPDATE: inserting a project
     that references the investor does not wait. SQLite needs nothing: a write transaction
     holds the whole database from its BEGIN IMMEDIATE (app.db)."""
+    lock_investor_identities(session, [(credit_code, name)])
+
+
+def lock_investor_identities(session: Session,
+                             identities: list[tuple[str | None, str]]) -> None:
+    """`lock_investor_identity` for several identities at once (an investor renamed: the
+    one it had and the one it takes), every key in one sorted order."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    keys = {_identity_key("name", normalize_name(name))}
-    if credit_code:
-        keys.add(_identity_key("code", credit_code))
+    keys: set[int] = set()
+    for credit_code, name in identities:
+        keys.add(_identity_key("name", normalize_name(name)))
+        if credit_code:
+            keys.add(_identity_key("code", credit_code))
     for key in sorted(keys):
         session.execute(select(func.pg_advisory_xact_lock(IDENTITY_LOCK_SPACE, key)))
-    session.execute(select(Investor.id).where(_same_company(credit_code, name))
+    session.execute(select(Investor.id)
+                    .where(or_(*(_same_company(code, name) for code, name in identities)))
                     .order_by(Investor.id).with_for_update(key_share=True))
+
+
+def conflicting_investor(session: Session, investor: Investor, *, credit_code: str | None,
+                         name: str) -> tuple[str, Investor] | None:
+    """Another investor that is already the company `investor` would become with this
+    credit code and name, and the field that says so: the same credit code, or (a new
+    name) the same normalised name unless both carry different credit codes (two
+    companies, as `resolve_investor` tells them apart). Take the identity lock first."""
+    if credit_code and credit_code != investor.credit_code:
+        other = session.scalar(select(Investor).where(Investor.credit_code == credit_code,
+                                                      Investor.id != investor.id))
+        if other is not None:
+            return "credit_code", other
+    normalized = normalize_name(name)
+    if normalized != investor.normalized_name:
+        for other in find_matching_investors(session, credit_code=None, name=name):
+            if other.id == investor.id:
+                continue
+            if credit_code and other.credit_code and other.credit_code != credit_code:
+                continue
+            return "name", other
+    return None
 
 
 def resolve_investor(session: Session, data: InvestorIn) -> Investor:

@@ -299,17 +299,21 @@ class KanbanColumn:
 def kanban_columns(session: Session, actor: Actor, filters: ProjectFilters, *,
                    per_column: int = 30, now: datetime | None = None) -> list[KanbanColumn]:
     """The board in two statements whatever the data size: one GROUP BY for the counts and
-    sums, one window query for the `per_column` most recently updated cards per stage."""
+    sums, and the `per_column` most recently updated cards of each stage, each stage's
+    picked along ix_project_stage_updated with a LIMIT (no ranking of every row), the picks
+    joined with UNION ALL and only they joined to their names."""
     where = [visible(actor), *filter_clauses(filters, now=now)]
     totals = stage_totals(session, where)
-    position = func.row_number().over(
-        partition_by=Project.stage, order_by=(Project.updated_at.desc(), Project.id.desc())
-    ).label("position")
-    ranked = (_joined(select(*list_columns(actor), position).select_from(Project))
-              .where(*where).subquery())
+    newest_first = (Project.updated_at.desc(), Project.id.desc())
+    picks = sa.union_all(*(
+        select(Project.id).where(*where, Project.stage == stage.value)
+        .order_by(*newest_first).limit(per_column)
+        # SQLite refuses ORDER BY / LIMIT in a compound member unless it is a subquery.
+        .subquery(f"pick_{stage.value}").select()
+        for stage in STAGE_ORDER)).subquery("picked")
     rows = session.execute(
-        select(ranked).where(ranked.c.position <= per_column).order_by(ranked.c.position)
-    ).all()
+        _joined(select(*list_columns(actor)).select_from(Project))
+        .join(picks, picks.c.id == Project.id).order_by(*newest_first)).all()
     cards: dict[str, list[Any]] = {stage.value: [] for stage in STAGE_ORDER}
     for row in rows:
         cards[row.stage].append(row)

@@ -76,9 +76,14 @@ OWNERSHIP_LABELS: dict[str, str] = {
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9+\-() ]{5,32}$")]
 
 
+ContactName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                               max_length=64)]
+ShortOptional = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)] | None
+
+
 class ContactIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    name: ContactName
     title: str | None = Field(default=None, max_length=64)
     phone: Phone | None = None
     email: EmailStr | None = None
@@ -92,6 +97,28 @@ class InvestorIn(BaseModel):
     hq_city: str | None = Field(default=None, max_length=32)
     ownership: Ownership | None = None
     contacts: list[ContactIn] = Field(default_factory=list, max_length=20)
+
+
+class InvestorUpdate(BaseModel):
+    """A partial edit of the investor: only the fields sent change (null clears, but not
+    the name). The contacts have their own routes."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: CompanyName | None = None
+    credit_code: str | None = Field(default=None, max_length=32)
+    hq_province: ShortOptional = None
+    hq_city: ShortOptional = None
+    ownership: Ownership | None = None
+
+
+class ContactUpdate(BaseModel):
+    """A partial edit of one contact: only the fields sent change (null clears)."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: ContactName | None = None
+    title: ShortText | None = None
+    phone: Phone | None = None
+    email: EmailStr | None = None
 
 
 class ProjectFields(BaseModel):

@@ -23,6 +23,7 @@ from sqlmodel import Session
 from app.accounts.models import User, UserRole
 from app.accounts.people import PersonOption
 from app.accounts.permissions import MATRIX, Actor, Permission, Role
+from app.audit.models import AuditAction
 from app.audit.service import diff, record
 from app.clock import local_date, local_text
 from app.db import utcnow
@@ -37,11 +38,19 @@ from app.errors import (
 )
 from app.i18n import _
 from app.lookups.models import Category, Chain, ChainLink, County, Method, Region, Zone
-from app.projects.confidential import CONFIDENTIAL_FIELDS, shown_names, works_on_project
+from app.projects.confidential import (
+    CONFIDENTIAL_FIELDS,
+    masked_projects,
+    shown_names,
+    works_on_project,
+)
 from app.projects.investors import (
     clean_credit_code,
+    conflicting_investor,
     find_matching_investors,
+    lock_investor_identities,
     lock_investor_identity,
+    normalize_name,
     resolve_investor,
 )
 from app.projects.models import (
@@ -58,6 +67,7 @@ from app.projects.models import (
 from app.projects.schemas import (
     FIELD_LABELS,
     Evidence,
+    InvestorUpdate,
     LeaderAssignIn,
     MoveBackIn,
     PauseIn,
@@ -396,6 +406,111 @@ def update_project(session: Session, project_id: int, data: ProjectUpdate, *,
            changes=diff(before, columns), now=now)
     session.flush()
     return project
+
+
+# --- the investor ------------------------------------------------------------------------
+
+INVESTOR_COLUMNS = ("name", "credit_code", "hq_province", "hq_city", "ownership")
+# How an investor's columns are recorded (audit rows of its projects, app.audit_trail).
+INVESTOR_AUDIT_FIELDS = {"name": "investor_name", "credit_code": "credit_code",
+                         "hq_province": "hq_province", "hq_city": "hq_city",
+                         "ownership": "ownership"}
+
+
+def ensure_can_see_investor(session: Session, actor: Actor, project: Project) -> None:
+    """A confidential project's investor is shown only to those who work on it, so only
+    they may change it (or its contacts)."""
+    if project.is_confidential and not works_on_project(session, actor, project):
+        raise PermissionDenied(
+            _("Only those who work on a confidential project may change its investor."),
+            field="investor", action=Permission.project_update.value, object_id=project.id)
+
+
+def investor_projects(session: Session, investor_id: int) -> list[Project]:
+    """Every project of the investor (the recycle bin's too), in id order."""
+    return list(session.scalars(select(Project).where(Project.investor_id == investor_id)
+                                .order_by(Project.id)))
+
+
+def shared_project_count(session: Session, project: Project) -> int:
+    """How many other live projects (not in the recycle bin) share this project's investor:
+    an edit of the investor changes it for them too."""
+    return session.scalar(select(func.count()).select_from(Project).where(
+        Project.investor_id == project.investor_id, Project.id != project.id,
+        Project.deleted_at.is_(None))) or 0
+
+
+def update_investor(session: Session, project_id: int, data: InvestorUpdate, *,
+                    expected_version: int | None, actor: Actor,
+                    now: datetime | None = None) -> Investor:
+    """Change the investor of a project, and so of every project it shares it with: each
+    one's version moves on (its ETag shows the investor) and its history records it.
+
+    Locks: every project of the investor in id order (two editors of one company from two
+    of its projects queue, they do not deadlock), then the identity it has and the one it
+    takes (`lock_investor_identities`), so two investors renamed to one credit code at
+    once cannot both pass the duplicate check."""
+    now = now or utcnow()
+    project = get_project(session, project_id, actor)
+    projects = list(session.scalars(
+        select(Project).where(Project.investor_id == project.investor_id)
+        .order_by(Project.id).with_for_update().execution_options(populate_existing=True)))
+    project = next(p for p in projects if p.id == project_id)
+    ensure_can_change(actor, project)
+    check_version(project, expected_version)
+    ensure_can_see_investor(session, actor, project)
+    changes = data.model_dump(exclude_unset=True)
+    if "name" in changes and not changes["name"]:
+        raise ValidationFailed(_("The {label} cannot be empty."), field="name",
+                               label=FIELD_LABELS["investor"])
+    if "credit_code" in changes:
+        changes["credit_code"] = clean_credit_code(changes["credit_code"], field="credit_code")
+    investor = session.get(Investor, project.investor_id)
+    if investor is None:  # the foreign key keeps it
+        raise NotFound(_("Project {project_id} does not exist."), project_id=project_id)
+    name = changes.get("name", investor.name)
+    credit_code = changes.get("credit_code", investor.credit_code)
+    lock_investor_identities(session, [(investor.credit_code, investor.name),
+                                       (credit_code, name)])
+    session.refresh(investor)
+    clash = conflicting_investor(session, investor, credit_code=credit_code, name=name)
+    if clash is not None:
+        field, other = clash
+        label = _("unified social credit code") if field == "credit_code" else _("name")
+        code_name = _hidden_code_name(session, actor, other)
+        if code_name is not None:
+            raise Conflict(_("Another investor already has this {label}: the investor of "
+                             "project {code_name}."),
+                           field=field, label=label, code_name=code_name)
+        raise Conflict(_("Another investor already has this {label}: {name}."),
+                       field=field, label=label, name=other.name)
+    before = {column: getattr(investor, column) for column in changes}
+    for column, value in changes.items():
+        setattr(investor, column, value)
+    investor.normalized_name = normalize_name(investor.name)
+    recorded = {INVESTOR_AUDIT_FIELDS[c]: v for c, v in before.items()}
+    after = {INVESTOR_AUDIT_FIELDS[c]: getattr(investor, c) for c in changes}
+    audited = diff(recorded, after)
+    if not audited:
+        return investor
+    for each in projects:
+        if "name" in changes:
+            each.search_text = search_text_for(each, investor.name)
+        _touch(each, actor, now)
+        record(session, actor, AuditAction.investor_update, object_type="project",
+               object_id=each.id, changes=audited,
+               detail=None if each.id == project.id else f"via project {project.code}",
+               now=now)
+    session.flush()
+    return investor
+
+
+def _hidden_code_name(session: Session, actor: Actor, investor: Investor) -> str | None:
+    """The code name of a project of this investor that the actor sees by code name only
+    (the company is then not named to them); None when they may see it."""
+    hidden = masked_projects(session, actor,
+                             [p.id for p in investor_projects(session, investor.id or 0)])
+    return min(hidden.items())[1].code_name if hidden else None
 
 
 def soft_delete_project(session: Session, project_id: int, *, expected_version: int | None,

@@ -71,7 +71,7 @@ class City:
 
 
 def build_city(session: Session) -> City:
-    staff = make_actor(session, "fx.staff", "王芳", ["staff", "admin"])
+    staff = make_actor(session, "fx.staff", "王芳", ["staff", "admin", "supervisor"])
     l1 = make_actor(session, "fx.l1", "李云峰", ["leader"], title="市长")
     l2 = make_actor(session, "fx.l2", "崔元斌", ["leader"], title="副市长")
     ids: dict[str, int] = {}

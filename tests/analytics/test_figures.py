@@ -164,29 +164,81 @@ def test_targets_progress_and_time_schedule(year, session):
                  t.half_by_mid_year) for t in year.targets]
     elapsed = D("0.4959")
     assert progress == [
+        # First reported in 2026: P1-P6, P8, P10 (P7 in 2025, P9 deleted).
+        ("new_projects", None, D("8"), None, elapsed, None, None),
         ("signed_projects", D("10.00"), D("5"), D("0.5000"), elapsed, True, True),
         ("signed_amount", D("50000.00"), D("29200.00"), D("0.5840"), elapsed, True, True),
+        # First reached contract: P1 03-01, P8 05-01 (jumped), P3 05-10.
+        ("contracts", None, D("3"), None, elapsed, None, None),
         ("groundbreakings", D("8.00"), D("3"), D("0.3750"), elapsed, False, False),
+        # Planned to start in 2026: P1, P2, P3, P5, P8; started P1, P3, P8: 60%.
+        ("start_rate", None, D("60.0000"), None, elapsed, None, None),
+        ("production", None, D("1"), None, elapsed, None, None),
+        ("achieved", None, D("0"), None, elapsed, None, None),
         ("funds_in_place", D("20000.00"), D("6500.50"), D("0.3250"), elapsed, False, False),
     ]
     q2 = cockpit(session, Actor.system(), ProjectFilters(), year=2026, quarter=2,
                  now=FROZEN_NOW)
+    assert [t.quarter for t in q2.targets] == [0] * 9 + [2] * 9
     quarter = [(t.metric, t.target, t.actual, t.share, t.elapsed, t.on_pace)
-               for t in q2.targets[4:]]
+               for t in q2.targets[9:]]
     assert quarter == [
+        ("new_projects", None, D("2"), None, D("1.0000"), None),  # P8, P10
         ("signed_projects", D("4.00"), D("3"), D("0.7500"), D("1.0000"), False),
         ("signed_amount", None, D("17200.00"), None, D("1.0000"), None),
+        ("contracts", None, D("2"), None, D("1.0000"), None),  # P8, P3
         ("groundbreakings", None, D("3"), None, D("1.0000"), None),
+        # Planned in Q2: P1 04-01, P3 06-01, P2 06-10; P2 not started: 2 of 3.
+        ("start_rate", None, D("66.6700"), None, D("1.0000"), None),
+        ("production", None, D("1"), None, D("1.0000"), None),
+        ("achieved", None, D("0"), None, D("1.0000"), None),
         ("funds_in_place", None, D("3500.50"), None, D("1.0000"), None),
     ]
-    counties = {c.code: [(t.target, t.actual, t.share) for t in c.progress]
+    counties = {c.code: {t.metric: (t.target, t.actual, t.share) for t in c.progress}
                 for c in year.county_targets}
-    assert counties["yaodu"] == [(D("4.00"), D("3"), D("0.7500")),
-                                 (D("30000.00"), D("13200.00"), D("0.4400")),
-                                 (None, D("1"), None), (None, D("4500.50"), None)]
-    assert counties["houma"][2] == (D("2.00"), D("2"), D("1.0000"))
-    assert counties["houma"][3] == (None, D("2000.00"), None)
+    assert counties["yaodu"] == {
+        "new_projects": (None, D("5"), None),  # P1, P2, P5, P6, P10
+        "signed_projects": (D("4.00"), D("3"), D("0.7500")),
+        "signed_amount": (D("30000.00"), D("13200.00"), D("0.4400")),
+        "contracts": (None, D("1"), None),
+        "groundbreakings": (None, D("1"), None),
+        "start_rate": (None, D("33.3300"), None),  # planned P1, P2, P5; started P1
+        "production": (None, D("1"), None),
+        "achieved": (None, D("0"), None),
+        "funds_in_place": (None, D("4500.50"), None)}
+    assert counties["houma"]["groundbreakings"] == (D("2.00"), D("2"), D("1.0000"))
+    assert counties["houma"]["funds_in_place"] == (None, D("2000.00"), None)
+    assert counties["houma"]["start_rate"] == (None, D("100.0000"), None)  # P3, P8
+    assert counties["houma"]["new_projects"] == (None, D("3"), None)  # P3, P4, P8
     assert list(counties) == ["yaodu", "houma", "quwo"]
+
+
+@pytest.mark.parametrize("quarter", [0, 2])
+def test_every_target_actual_is_the_cockpit_figure(session, city, quarter):
+    """The city's targets compare the key figures and rates the cockpit shows; a county's,
+    the by-county figures of the same cockpit."""
+    c = cockpit(session, Actor.system(), ProjectFilters(), year=2026, quarter=quarter,
+                now=FROZEN_NOW)
+    shown = {t.metric: t.actual for t in c.kpi_targets}
+    rates = {rate.key: rate.value for rate in c.rates}
+    assert shown == {
+        "new_projects": c.kpis.new_projects, "signed_projects": c.kpis.signed_projects,
+        "signed_amount": c.kpis.signed_amount, "contracts": c.kpis.contracts,
+        "groundbreakings": c.kpis.groundbreakings, "start_rate": rates["start"] * 100,
+        "production": c.kpis.production, "achieved": c.kpis.achieved,
+        "funds_in_place": c.kpis.funds_in_place}
+    # The rate's dividend and divisor are the 开工率 card's.
+    start = next(rate for rate in c.rates if rate.key == "start")
+    assert (c.kpis.planned_started, c.kpis.planned_starts) == (start.numerator,
+                                                               start.denominator)
+    if quarter:
+        return
+    for county in c.county_targets:
+        row = next(r for r in c.by_county if r.code == county.code)
+        actual = {t.metric: t.actual for t in county.progress}
+        assert (actual["signed_projects"], actual["signed_amount"],
+                actual["groundbreakings"]) == (row.signed, row.signed_amount,
+                                                row.groundbreaking), county.code
 
 
 def test_warnings_under_frozen_time(session, city):
@@ -251,8 +303,8 @@ def test_a_county_user_sees_only_their_county_in_every_figure(session, city):
     assert c.warnings.counts == {"red": 2, "yellow": 0, "green": 0}
     assert {row.county_code for row in c.top} == {"houma"}
     assert all(row.county_code == "houma" for rows in c.slowest.values() for row in rows)
-    assert [(t.metric, t.target, t.actual) for t in c.targets][2] == (
-        "groundbreakings", D("2.00"), D("2"))
+    assert c.kpi_target["groundbreakings"].target == D("2.00")
+    assert c.kpi_target["groundbreakings"].actual == D("2")
     assert c.county_targets == []
     assert sum(p.signed for p in c.trend) == 2
 
@@ -264,9 +316,10 @@ def _figures_and_links(c):
         links = c.funnel_links[row.stage]
         pairs += [(row.count, links.count), (row.terminated, links.terminated),
                   (row.reached, links.reached)]
-    pairs += [(c.kpis.new_projects, c.kpis.hrefs["new_projects"]),
-              (c.kpis.signed_projects, c.kpis.hrefs["signed_projects"]),
-              (c.kpis.groundbreakings, c.kpis.hrefs["groundbreakings"])]
+    pairs += [(getattr(c.kpis, key), c.kpis.hrefs[key])
+              for key in ("new_projects", "signed_projects", "contracts", "groundbreakings",
+                          "production", "achieved")]
+    pairs.append((c.kpis.planned_started, c.kpis.hrefs["start_rate"]))
     for rate in c.rates:
         if rate.key != "funds":
             pairs += [(rate.numerator, rate.numerator_href),
@@ -283,9 +336,17 @@ def _figures_and_links(c):
         pairs += [(row.projects, row.hrefs.get("projects")),
                   (row.signed, row.hrefs.get("signed")),
                   (row.conversions, row.hrefs.get("conversions"))]
-    for target in c.targets:
-        if target.metric in ("signed_projects", "groundbreakings"):
+    # Every target's actual links to its projects: a count to that many, 开工率 to the
+    # started ones (its dividend), each county's as the city's.
+    for target in c.targets + [t for county in c.county_targets for t in county.progress]:
+        if target.kind == "count":
             pairs.append((int(target.actual), target.href))
+    counties = {r.code: r for r in c.by_county}
+    for county in c.county_targets:
+        rate = next(t for t in county.progress if t.metric == "start_rate")
+        # The by-county rows count the same projects when the cockpit is unfiltered.
+        if county.code in counties and c.filters == ProjectFilters() and not c.period.quarter:
+            pairs.append((counties[county.code].planned_started, rate.href))
     return pairs
 
 
@@ -314,6 +375,11 @@ def _money_and_links(c):
             triples.append((row.signed_amount, "agreed", row.hrefs.get("signed_amount")))
     for row in (*c.by_county, *c.by_chain, *c.by_dimension):
         triples.append((row.total_investment, "total", row.hrefs.get("projects")))
+    # The targets' money: the signed amount and funds in place of the city and each county.
+    for target in c.targets + [t for county in c.county_targets for t in county.progress]:
+        if target.kind == "money":
+            which = "agreed" if target.metric == "signed_amount" else "funds"
+            triples.append((target.actual, which, target.href))
     return triples
 
 

@@ -194,8 +194,8 @@ def test_who_may_open_what(client, signed_in, city, session):
     assert count(session, Target) == before
 
 
-def test_an_administrator_sets_targets(client, signed_in, session):
-    signed_in("the.admin", roles=["admin"])
+def test_a_supervisor_sets_targets(client, signed_in, session):
+    signed_in("the.supervisor", roles=["supervisor"])
     form = client.get("/cockpit/targets?year=2027")
     assert form.status_code == 200 and "目标与预警设置" in form.text
     token = csrf_of(client, "/cockpit/targets?year=2027")
@@ -225,8 +225,8 @@ def test_an_administrator_sets_targets(client, signed_in, session):
     assert count(session, Target, Target.year == 2027) == 2
 
 
-def test_an_administrator_changes_warning_rules(client, signed_in, session):
-    signed_in("the.admin", roles=["admin"])
+def test_a_supervisor_changes_warning_rules(client, signed_in, session):
+    signed_in("the.supervisor", roles=["supervisor"])
     token = csrf_of(client, "/cockpit/targets")
     saved = client.post("/cockpit/rules", data={
         "csrf_token": token, "rules.idle.yellow": "7", "rules.idle.red": "21"},
@@ -241,6 +241,89 @@ def test_an_administrator_changes_warning_rules(client, signed_in, session):
     assert "红灯须晚于黄灯" in refused.text
     session.expire_all()
     assert session.get(WarningRule, "idle").red == 21
+
+
+def test_the_administrator_manages_accounts_not_targets(client, signed_in, city, session):
+    """三权分立: the administrator neither sees nor reaches the targets and warning rules;
+    the supervisor does; everyone who reads the figures sees the progress."""
+    signed_in("the.admin", roles=["admin"])
+    page = client.get("/cockpit?year=2026").text
+    assert 'href="/cockpit/targets' not in page
+    assert "目标 10 · 已完成 50.00%" in page  # progress is still shown
+    assert client.get("/cockpit/targets").status_code == 403
+    token = csrf_of(client, "/account")
+    targets_before, rules_before = count(session, Target), session.get(WarningRule, "idle").red
+    assert client.post("/cockpit/targets", data={
+        "csrf_token": token, "year": "2026", "quarter": "0",
+        "t.city.contracts": "9"}).status_code == 403
+    assert client.post("/cockpit/rules", data={
+        "csrf_token": token, "rules.idle.yellow": "1", "rules.idle.red": "2"}).status_code == 403
+    session.expire_all()
+    assert count(session, Target) == targets_before
+    assert session.get(WarningRule, "idle").red == rules_before
+    client.cookies.clear()
+    signed_in("city.supervisor", roles=["supervisor"])
+    page = client.get("/cockpit?year=2026").text
+    assert 'href="/cockpit/targets?year=2026"' in page
+
+
+def test_targets_on_every_counted_figure_link_to_their_projects(client, signed_in, city,
+                                                                session):
+    """A supervisor sets a target on each new metric; the cockpit's targets table shows each
+    against the figure, linked to a list of exactly that many projects."""
+    signed_in("city.supervisor", roles=["supervisor"])
+    token = csrf_of(client, "/cockpit/targets?year=2026")
+    saved = client.post("/cockpit/targets", data={
+        "csrf_token": token, "year": "2026", "quarter": "0",
+        "t.city.new_projects": "20", "t.city.contracts": "6", "t.city.start_rate": "90",
+        "t.city.production": "2", "t.city.achieved": "1", "t.houma.start_rate": "80.5"},
+        follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    form = client.get("/cockpit/targets?year=2026").text
+    assert 'value="90"' in form and 'value="80.5"' in form
+    table = client.get("/cockpit?year=2026").text.split('data-testid="targets-table"', 1)[1]
+    table = table.split("</table>", 1)[0]
+    rows = {re.sub(r"<[^>]+>", "", row.split("</td>", 1)[0]).strip(): row
+            for row in table.split("<tr>")[2:]}
+    expected = {"新引进项目": ("20", "8"), "新签合同项目": ("6", "3"),
+                "投产项目": ("2", "1"), "开复工率": ("90.00%", "60.00%")}
+    for label, (target, actual) in expected.items():
+        cells = [re.sub(r"<[^>]+>", "", c).strip()
+                 for c in re.findall(r"<td[^>]*>(.*?)</td>", rows[label], re.S)]
+        assert cells[2:4] == [target, actual], (label, cells)
+        href = re.search(r'<a href="([^"]+)"', rows[label]).group(1)
+        listed = 3 if label == "开复工率" else int(actual)  # the rate links its started
+        assert list_total(client, href) == listed, label
+    assert "未达目标" in rows["开复工率"]  # a rate is met or not, whatever the date
+    achieved = [re.sub(r"<[^>]+>", "", c).strip()
+                for c in re.findall(r"<td[^>]*>(.*?)</td>", rows["达产达效项目"], re.S)]
+    assert achieved[2:4] == ["1", "0"]
+    # A rate above 100% is refused, naming its cell; nothing is saved.
+    refused = client.post("/cockpit/targets", data={
+        "csrf_token": token, "year": "2026", "quarter": "0", "t.city.start_rate": "120"},
+        headers={"HX-Request": "true"})
+    assert refused.status_code == 422
+    assert 'is-invalid" name="t.city.start_rate"' in refused.text
+    assert "比率目标为百分数，不超过 100" in refused.text
+    assert session.scalar(sa.select(Target.value).where(
+        Target.metric == "start_rate", Target.county_code.is_(None))) == Decimal("90.00")
+
+
+def test_a_quarter_target_on_a_new_metric(client, signed_in, city):
+    """Q2 contracts: P8 05-01 and P3 05-10, against the quarter's target, not the year's."""
+    signed_in("q.supervisor", roles=["supervisor"])
+    token = csrf_of(client, "/cockpit/targets?year=2026&quarter=2")
+    for quarter, value in (("0", "12"), ("2", "4")):
+        assert client.post("/cockpit/targets", data={
+            "csrf_token": token, "year": "2026", "quarter": quarter,
+            "t.city.contracts": value}, follow_redirects=False).status_code == 303
+    table = client.get("/cockpit?year=2026&quarter=2").text
+    table = table.split('data-testid="targets-table"', 1)[1].split("</table>", 1)[0]
+    rows = [[re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>",
+                                                                     row, re.S)]
+            for row in table.split("<tr>")[2:]]
+    contracts = [row[1:5] for row in rows if row[0] == "新签合同项目"]
+    assert contracts == [["全年", "12", "3", "25.00%"], ["二季度", "4", "2", "50.00%"]]
 
 
 def test_funds_in_place_are_recorded_on_a_project(client, signed_in, session, make_project):

@@ -27,7 +27,7 @@ from app.config import PROJECT_ROOT
 from app.db import create_db_engine, session_scope
 from app.demo import DEMO_PASSWORD
 from app.main import create_app, default_session_factory
-from app.projects.models import Project
+from app.projects.models import InvestorContact, Project
 from app.projects.schemas import InvestorIn, LeaderAssignIn
 from app.projects.service import assign_leader, create_project
 from app.projects.stages import Stage, Status
@@ -89,6 +89,13 @@ def seed(url: str) -> None:
             name="药茶精深加工基地", chain="herbtea", chain_link=None, region="local",
             county="quwo", total_investment=Decimal("3200.00"),
             investor=InvestorIn(name="山西药茶集团有限公司")), actor=actor)
+        # Moved about by the kanban test only (last: the others keep ids 1-3).
+        board = create_project(session, project_input(
+            name="看板风电装备项目", chain="wind", chain_link=None, region="jjj",
+            total_investment=Decimal("56000.00"),
+            investor=InvestorIn(name="北京看板风能装备有限公司")), actor=actor)
+        assign_leader(session, board.id, LeaderAssignIn(leader_id=leader.id),
+                      expected_version=None, actor=actor)
     engine.dispose()
 
 
@@ -98,6 +105,7 @@ class DemoSite:
     project_id: int  # active, signed or further, so most of its cards have content
     paused_project_id: int
     user_id: int  # a staff member, for the administrator's sessions page
+    contact_id: int  # a contact of `project_id`'s investor, for its edit form
 
 
 def seed_demo(url: str) -> DemoSite:
@@ -111,13 +119,18 @@ def seed_demo(url: str) -> DemoSite:
         set_language(session, Actor.of(reader, {"staff", "supervisor"}), "en")
         by_stage = (select(Project.id).where(Project.stage == Stage.groundbreaking)
                     .order_by(Project.id))
+        project_id = session.scalar(by_stage.where(Project.status == Status.active))
         site = DemoSite(
             url="",
-            project_id=session.scalar(by_stage.where(Project.status == Status.active)),
+            project_id=project_id,
             paused_project_id=session.scalar(select(Project.id)
                                              .where(Project.status == Status.paused)
                                              .order_by(Project.id)),
-            user_id=session.scalar(select(User.id).where(User.username == "wang.lei")))
+            user_id=session.scalar(select(User.id).where(User.username == "wang.lei")),
+            contact_id=session.scalar(
+                select(InvestorContact.id)
+                .join(Project, Project.investor_id == InvestorContact.investor_id)
+                .where(Project.id == project_id).order_by(InvestorContact.id)))
     engine.dispose()
     return site
 

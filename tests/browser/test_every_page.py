@@ -42,7 +42,7 @@ ROUTES = page_routes()
 
 def address(route: str, site: DemoSite) -> str:
     project = site.paused_project_id if route.endswith("/resume") else site.project_id
-    return route.format(project_id=project, user_id=site.user_id)
+    return route.format(project_id=project, user_id=site.user_id, contact_id=site.contact_id)
 
 
 @pytest.fixture(scope="module")

@@ -124,7 +124,7 @@ def test_move_a_card_forward_by_its_menu_and_back_by_dragging(page):
     page.goto("/projects/kanban")
     contact = page.locator(".zs-kanban-list[data-stage=contact]")
     intent = page.locator(".zs-kanban-list[data-stage=intent]")
-    card = contact.locator(".zs-kanban-card", has_text="宁远电池项目")
+    card = contact.locator(".zs-kanban-card", has_text="看板风电装备项目")
     card.locator("select[name=to_stage]").select_option("intent")
     card.locator(".zs-kanban-move button[type=submit]").click()
     dialog = page.locator("#kanban-modal")
@@ -133,19 +133,20 @@ def test_move_a_card_forward_by_its_menu_and_back_by_dragging(page):
     shot(page, "kanban-advance-dialog")
     dialog.locator("form button[type=submit]").click()
     expect(dialog).to_be_hidden()
-    moved = intent.locator(".zs-kanban-card", has_text="宁远电池项目")
+    moved = intent.locator(".zs-kanban-card", has_text="看板风电装备项目")
     expect(moved).to_be_visible()
 
     # Dragged back, then cancelled: the card returns to where it was.
+    page.wait_for_load_state("networkidle")  # the refreshed board is bound for dragging
     moved.drag_to(contact)
     expect(dialog).to_be_visible()
     expect(dialog.locator("form")).to_contain_text("退回原因")
     dialog.locator("form a", has_text="取消").click()
     expect(dialog).to_be_hidden()
-    expect(intent.locator(".zs-kanban-card", has_text="宁远电池项目")).to_be_visible()
+    expect(intent.locator(".zs-kanban-card", has_text="看板风电装备项目")).to_be_visible()
 
     # Dragged back with a reason: saved, the board shows it in 接洽 again.
-    intent.locator(".zs-kanban-card", has_text="宁远电池项目").drag_to(contact)
+    intent.locator(".zs-kanban-card", has_text="看板风电装备项目").drag_to(contact)
     expect(dialog.locator("form")).to_contain_text("退回原因")
     empty = dialog.locator("form button[type=submit]")
     empty.click()
@@ -154,4 +155,32 @@ def test_move_a_card_forward_by_its_menu_and_back_by_dragging(page):
     shot(page, "kanban-back-dialog")
     dialog.locator("form button[type=submit]").click()
     expect(dialog).to_be_hidden()
-    expect(contact.locator(".zs-kanban-card", has_text="宁远电池项目")).to_be_visible()
+    expect(contact.locator(".zs-kanban-card", has_text="看板风电装备项目")).to_be_visible()
+
+
+def test_editing_the_investor_to_another_companys_credit_code_says_so_in_place(page):
+    sign_in(page)
+    page.goto("/projects/2")
+    page.get_by_role("link", name="编辑投资方").click()
+    form = page.locator("#investor-form-2")
+    form.locator("[name=credit_code]").fill("91140100MA0K9ABC10")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#investor-form-2")).to_contain_text(
+        "已有其他投资方使用该统一社会信用代码：宁远新能源科技有限公司")
+    expect(page).to_have_url(re.compile(r"/projects/2/investor/edit$"))
+    shot(page, "09-investor-edit-refused")
+
+
+def test_a_contact_is_added_in_the_investor_tab_then_removed(page):
+    sign_in(page)
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto("/projects/3?tab=investor")
+    form = page.locator("#contact-form-new")
+    form.locator("[name=name]").fill("张经理")
+    form.locator("[name=phone]").fill("13912345678")
+    form.locator("button[type=submit]").click()
+    contacts = page.locator("#contacts-3")
+    expect(contacts).to_contain_text("张经理")
+    expect(contacts).to_contain_text("13912345678")  # 王芳 reported it: shown in full
+    contacts.get_by_role("button", name="删除").click()
+    expect(page.locator("#contacts-3")).to_contain_text("暂无数据")

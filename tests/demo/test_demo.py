@@ -301,3 +301,14 @@ def test_the_plan_is_the_same_every_time(db: Session) -> None:
     other = build_plan(random.Random(SEED + 1), lookups, today, tz)
     assert [p.fields["name"] for p in other.projects] != \
         [p.fields["name"] for p in first.projects]
+
+
+def test_the_demo_supervisors_set_targets_and_its_administrator_does_not():
+    """三权分立 in the demo: `demo` and du.juan (督查) may open the targets; `admin` may not."""
+    from app.accounts.permissions import MATRIX, Permission
+    from app.demo.data import ADMIN_USERNAME, SYSTEM_USERS
+
+    may = {username for username, _name, roles, _county, _title in SYSTEM_USERS
+           if any(role in MATRIX[Permission.targets_manage] for role in roles)}
+    assert {DEMO_USERNAME, "du.juan"} <= may
+    assert ADMIN_USERNAME not in may

@@ -100,7 +100,7 @@ def test_a_next_address_with_a_line_break_is_encoded_in_the_htmx_redirect(
 
 @pytest.mark.parametrize("year", ["9223372036854775808", "-1", "99999"])
 def test_a_target_year_beyond_any_column_is_a_form_error(signed_in, client, session, year):
-    signed_in("guard.targets", ["admin"])
+    signed_in("guard.targets", ["supervisor"])
     response = client.post("/cockpit/targets", data={
         "year": year, "quarter": "0", "t.city.signed_projects": "10",
         "csrf_token": csrf_of(client)})
