@@ -150,9 +150,11 @@ class Page:
 
 
 async def run(page: Page, base: str, headers: dict[str, str], cookies: dict[str, str],
-              connections: int, warmup: float, seconds: float
+              connections: int, warmup: float, seconds: float, min_requests: int
               ) -> tuple[list[float], dict[str, int], float]:
-    """Warm up, then time: the latencies, the count of each status and the time taken."""
+    """Warm up, then time for `seconds` and at least `min_requests` requests (a page of
+    several seconds would give one sample otherwise): the latencies, the count of each
+    status and the time taken."""
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     # Clients first (making one takes a while): the clock starts when all can send.
     clients = [httpx.AsyncClient(base_url=base, headers=headers, cookies=cookies,
@@ -161,7 +163,7 @@ async def run(page: Page, base: str, headers: dict[str, str], cookies: dict[str,
     statuses: dict[str, int] = {}
 
     async def loop(client: httpx.AsyncClient, deadline: float, record: bool) -> None:
-        while time.perf_counter() < deadline:
+        while time.perf_counter() < deadline or (record and len(latencies) < min_requests):
             spent, answers = await page.once(client)
             if record:
                 latencies.append(spent)
@@ -201,7 +203,7 @@ def main() -> None:
         for connections in plan["connections"]:
             latencies, statuses, elapsed = asyncio.run(
                 run(page, base, headers, cookies, connections, plan["warmup"],
-                    plan["duration"]))
+                    plan["duration"], plan.get("min_requests", 1)))
             memory = rss_bytes(plan["server_pid"])
             ordered = sorted(latencies)
             results.append({
