@@ -96,7 +96,8 @@ def test_the_project_pages_take_the_agreed_amount_and_an_edit_as_people_write_th
 
 def test_funds_and_targets_take_amounts_as_people_write_them(client, signed_in, session,
                                                              make_project):
-    signed_in("the.admin", roles=["admin"])
+    # Staff record funds; a supervisor (督查) sets targets: the demo user is both.
+    signed_in("du.juan", roles=["staff", "supervisor"])
     project = make_project(name="资金测试项目")
     session.commit()
     token = csrf_of(client, "/account")
