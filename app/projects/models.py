@@ -163,6 +163,8 @@ class StageEvent(SQLModel, table=True):
     __table_args__ = (
         sa.CheckConstraint(_in("to_stage", STAGE_ORDER), name="known_to_stage"),
         sa.Index("ix_stage_event_project_recorded", "project_id", "recorded_at"),
+        # The workbench's recent changes: the last days' rows, not the whole history.
+        sa.Index("ix_stage_event_recorded", "recorded_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="project.id")
@@ -193,6 +195,7 @@ class StatusChange(SQLModel, table=True):
             f"reason_code IS NULL OR {_in('reason_code', tuple(TerminationReason))}",
             name="known_reason_code",
         ),
+        sa.Index("ix_status_change_recorded", "recorded_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="project.id", index=True)
@@ -221,6 +224,7 @@ class LeaderAssignment(SQLModel, table=True):
             postgresql_where=sa.text("ended_at IS NULL"),
         ),
         sa.Index("ix_leader_assignment_project_started", "project_id", "started_at"),
+        sa.Index("ix_leader_assignment_started", "started_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="project.id")

@@ -5,6 +5,7 @@ page does the same handful of statements for ten projects or ten thousand. Each 
 count is computed with the same filter as the project list it links to, so both agree.
 """
 
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -46,6 +47,9 @@ QUEUE_LIMIT = 20
 RECENT_DAYS = 7
 
 ByUser = aliased(User, name="by_user")
+# `WITH … AS MATERIALIZED`: PostgreSQL 12 and SQLite 3.35 on.
+MATERIALIZING_DIALECTS = ("postgresql",) + (("sqlite",) if sqlite3.sqlite_version_info >= (3, 35)
+                                             else ())
 NewLeader = aliased(User, name="new_leader")
 
 
@@ -114,9 +118,24 @@ class LeaderBoard:
 
 
 def _rows_and_total(session: Session, query: Any, limit: int) -> tuple[list[Any], int]:
+    """A card's first rows and how many there are in all (the count rides along as a
+    window: for the recent changes, a few days of history rows)."""
     rows = session.execute(
         query.add_columns(func.count().over().label("total_count")).limit(limit)).all()
     return list(rows), (rows[0].total_count if rows else 0)
+
+
+def _card_rows(session: Session, actor: Actor, where: list[Any], order: list[Any],
+               limit: int, *extra: Any) -> tuple[list[Any], int]:
+    """A card of projects: its first rows (names joined for those only) and the count of
+    every project `where` selects, counted on the project table alone. A count window over
+    the joined rows made the database build every matching row (3.7 s at 100,000 projects
+    on SQLite, where most are over 14 days without a follow-up)."""
+    first = select(Project.id).where(*where).order_by(*order).limit(limit).subquery("first")
+    rows = session.execute(select_rows(actor).add_columns(*extra)
+                           .join(first, first.c.id == Project.id).order_by(*order)).all()
+    total = session.scalar(select(func.count()).select_from(Project).where(*where)) or 0
+    return list(rows), total
 
 
 def _overdue_note(due_on: date | None, today: date) -> Note | None:
@@ -146,9 +165,8 @@ def due_follow_ups(session: Session, actor: Actor, *, now: datetime) -> Card:
     """今日到期与逾期跟进: active projects whose next follow-up is due today or earlier."""
     today = local_date(now)
     filters = ProjectFilters(follow_up_due_by=today, status=[Status.active])
-    query = (select_rows(actor).where(visible(actor), *filter_clauses(filters, now=now))
-             .order_by(Project.next_follow_up_on, Project.id))
-    rows, total = _rows_and_total(session, query, CARD_LIMIT)
+    rows, total = _card_rows(session, actor, [visible(actor), *filter_clauses(filters, now=now)],
+                             [Project.next_follow_up_on, Project.id], CARD_LIMIT)
     items = [Item(row, [n for n in [_overdue_note(row.next_follow_up_on, today)] if n])
              for row in rows]
     return Card(items, total, projects_href(filters))
@@ -159,9 +177,8 @@ def idle_projects(session: Session, actor: Actor, *, now: datetime) -> Card:
     followed up: since the first report), the longest first."""
     today = local_date(now)
     filters = ProjectFilters(idle_days=FOLLOW_UP_DUE_DAYS, status=[Status.active])
-    query = (select_rows(actor).where(visible(actor), *filter_clauses(filters, now=now))
-             .order_by(idle_since(), Project.id))
-    rows, total = _rows_and_total(session, query, CARD_LIMIT)
+    rows, total = _card_rows(session, actor, [visible(actor), *filter_clauses(filters, now=now)],
+                             [idle_since(), Project.id], CARD_LIMIT)
     items = [Item(row, [n for n in [_idle_note(row, today)] if n]) for row in rows]
     return Card(items, total, projects_href(filters))
 
@@ -185,7 +202,11 @@ def recent_changes(session: Session, actor: Actor, *, now: datetime) -> Card:
         select(LeaderAssignment.project_id, LeaderAssignment.started_at, sa.literal("leader"),
                no_text, no_text, LeaderAssignment.assigned_by_id, LeaderAssignment.leader_id)
         .where(LeaderAssignment.started_at >= since),
-    ).subquery("change")
+    ).cte("change")
+    # Read the few recent history rows first: planned as a join, SQLite walked every
+    # project to probe each history table (926 ms at 100,000 projects).
+    for dialect in MATERIALIZING_DIALECTS:
+        events = events.prefix_with("MATERIALIZED", dialect=dialect)
     query = (
         select_rows(actor)
         .add_columns(events.c.kind, events.c.at, events.c.before, events.c.after,
@@ -211,17 +232,12 @@ def my_projects(session: Session, actor: Actor, *, now: datetime) -> Card:
     stalled = idle_at_least(STALLED_DAYS, now)
     idle = idle_at_least(FOLLOW_UP_DUE_DAYS, now)
     urgency = sa.case((overdue, 1), (stalled, 2), (idle, 3), else_=4)
-    query = (
-        select_rows(actor)
-        .add_columns(urgency.label("urgency"))
-        .where(visible(actor), Project.leader_id == actor.user_id,
-               Project.status.in_(LIVE_STATUSES))
-        .order_by(urgency,
-                  sa.case((overdue, Project.next_follow_up_on)).asc(),
-                  sa.case((idle, idle_since())).asc(),
-                  Project.stage_entered_on, Project.id)
-    )
-    rows, total = _rows_and_total(session, query, MY_PROJECTS_LIMIT)
+    rows, total = _card_rows(
+        session, actor,
+        [visible(actor), Project.leader_id == actor.user_id, Project.status.in_(LIVE_STATUSES)],
+        [urgency, sa.case((overdue, Project.next_follow_up_on)).asc(),
+         sa.case((idle, idle_since())).asc(), Project.stage_entered_on, Project.id],
+        MY_PROJECTS_LIMIT, urgency.label("urgency"))
     items = []
     for row in rows:
         notes = [_overdue_note(row.next_follow_up_on, today), _idle_note(row, today)]
@@ -249,9 +265,8 @@ def leader_queue(session: Session, actor: Actor) -> Card:
     """待指定包联领导: live projects without a leader, who cannot reach intent without one;
     the longest waiting first."""
     filters = ProjectFilters(needs_leader=True, status=list(LIVE_STATUSES))
-    query = (select_rows(actor).where(visible(actor), *filter_clauses(filters))
-             .order_by(Project.first_reported_at, Project.id))
-    rows, total = _rows_and_total(session, query, QUEUE_LIMIT)
+    rows, total = _card_rows(session, actor, [visible(actor), *filter_clauses(filters)],
+                             [Project.first_reported_at, Project.id], QUEUE_LIMIT)
     return Card([Item(row) for row in rows], total,
                 projects_href(filters))
 
