@@ -10,13 +10,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.accounts.permissions import Actor, Permission
-from app.errors import AppError, Conflict, PermissionDenied, StaleVersion, ValidationFailed
+from app.errors import AppError, Conflict, StaleVersion, ValidationFailed
 from app.i18n import _
 from app.investors.service import (
     ContactView,
     add_contact,
     contact_for_edit,
     delete_contact,
+    may_edit_investor,
     project_contacts,
     update_contact,
 )
@@ -44,18 +45,6 @@ INVESTOR_LABELS = {"name": _("investor name"), "credit_code": _("unified social 
                    "hq_city": _("headquarters city"), "ownership": _("ownership")}
 CONTACT_LABELS = {"name": _("contact name"), "title": _("contact title"),
                   "phone": _("contact phone"), "email": _("contact e-mail")}
-
-
-def may_edit_investor(actor: Actor, project: Any) -> bool:
-    """Whether to offer the investor's and the contacts' forms (the services decide):
-    whoever may change the project, and of a confidential one only who works on it."""
-    if not actor.can(Permission.project_update) or not project.shows_name:
-        return False
-    try:
-        ensure_can_change(actor, project)
-    except (PermissionDenied, Conflict):
-        return False
-    return True
 
 
 def _investor_tab(project_id: int) -> str:

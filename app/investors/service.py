@@ -43,6 +43,19 @@ class ContactView:
     unreadable: bool = False
 
 
+def may_edit_investor(actor: Actor, project: Any) -> bool:
+    """Whether to offer the investor's and the contacts' forms (the writes below check
+    the same, through the same rules):
+    whoever may change the project, and of a confidential one only who works on it."""
+    if not actor.can(Permission.project_update) or not project.shows_name:
+        return False
+    try:
+        ensure_can_change(actor, project)
+    except (PermissionDenied, Conflict):
+        return False
+    return True
+
+
 def _contact_view(contact: InvestorContact, full: bool) -> ContactView:
     try:
         phone, email = contact.phone, contact.email
